@@ -1,0 +1,172 @@
+//! The crate's one error type.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+/// A `Result` whose error is [`rionet::Error`](Error).
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in rionet.
+///
+/// Messages are lowercase, carry their context (host, port, address, byte
+/// counts) and have no trailing period. Every variant converts into an
+/// [`io::Error`] with the most relevant [`io::ErrorKind`], so rionet drops into
+/// code that speaks `io::Result`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Name resolution (`getaddrinfo` through [`std::net::ToSocketAddrs`]) failed.
+    #[error("failed to resolve {target}: {source}")]
+    Resolve {
+        /// What was being resolved, as `host:port`.
+        target: String,
+        /// The resolver's own error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// Name resolution succeeded but gave no addresses.
+    #[error("{target} resolved to no addresses")]
+    NoAddresses {
+        /// What was being resolved, as `host:port`.
+        target: String,
+    },
+
+    /// Every connection attempt failed; each one is listed.
+    #[error("could not connect to {target}: {}", AttemptList(attempts))]
+    Connect {
+        /// What was being connected to, as `host:port`.
+        target: String,
+        /// Every attempt, in the order they were started.
+        attempts: Vec<Attempt>,
+    },
+
+    /// Every address a listener could bind failed; each one is listed.
+    #[error("could not listen on port {port}: {}", AttemptList(attempts))]
+    Listen {
+        /// The port asked for (0 for an ephemeral one).
+        port: u16,
+        /// Every bind attempt, in order.
+        attempts: Vec<Attempt>,
+    },
+
+    /// A frame (declared or scanned) is larger than the framer's maximum.
+    #[error("frame of {len} bytes exceeds the maximum of {max} bytes")]
+    FrameTooLarge {
+        /// The frame's size in bytes, as declared or as seen so far.
+        len: u64,
+        /// The framer's maximum frame size.
+        max: usize,
+    },
+
+    /// Under the `Skip` oversize policy: a frame over the maximum was discarded.
+    /// The decoder carries on with the next frame.
+    #[error("skipped a frame of {len} bytes over the maximum of {max} bytes")]
+    FrameSkipped {
+        /// The discarded frame's size in bytes.
+        len: u64,
+        /// The framer's maximum frame size.
+        max: usize,
+    },
+
+    /// The stream ended in the middle of a frame. The pending bytes are kept.
+    #[error("stream ended in the middle of a frame with {} bytes pending", pending.len())]
+    PartialFrame {
+        /// The bytes of the unfinished frame, as they arrived.
+        pending: Bytes,
+    },
+
+    /// An I/O error from the underlying reader, writer or socket.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+impl Error {
+    /// The attempts behind a [`Error::Connect`] or [`Error::Listen`], in the
+    /// order they were started; empty for every other variant.
+    pub fn attempts(&self) -> &[Attempt] {
+        match self {
+            Error::Connect { attempts, .. } | Error::Listen { attempts, .. } => attempts,
+            _ => &[],
+        }
+    }
+
+    /// The [`io::ErrorKind`] this error converts to.
+    ///
+    /// For a list of failed attempts, the most relevant one wins: a refusal or
+    /// a timeout outranks a reset, which outranks "address not available" or
+    /// "network unreachable" (std and tokio report whichever came last).
+    pub fn kind(&self) -> io::ErrorKind {
+        match self {
+            Error::Resolve { source, .. } => source.kind(),
+            Error::NoAddresses { .. } => io::ErrorKind::NotFound,
+            Error::Connect { attempts, .. } | Error::Listen { attempts, .. } => attempts
+                .iter()
+                .map(|a| a.error.kind())
+                .max_by_key(|&kind| kind_relevance(kind))
+                .unwrap_or(io::ErrorKind::Other),
+            Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
+            Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
+            Error::Io(err) => err.kind(),
+        }
+    }
+}
+
+/// Ranks error kinds by how much they tell the user about the peer.
+fn kind_relevance(kind: io::ErrorKind) -> u8 {
+    use io::ErrorKind::*;
+    match kind {
+        ConnectionRefused | TimedOut => 4,
+        ConnectionReset | ConnectionAborted | PermissionDenied | AddrInUse => 3,
+        AddrNotAvailable | NetworkUnreachable | HostUnreachable | NetworkDown => 1,
+        _ => 2,
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(err: Error) -> io::Error {
+        match err {
+            Error::Io(err) => err,
+            other => io::Error::new(other.kind(), other),
+        }
+    }
+}
+
+/// One failed attempt to connect to, or bind, one address.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The address tried.
+    pub addr: SocketAddr,
+    /// Why it failed.
+    pub error: io::Error,
+    /// How long the attempt ran before it failed or was abandoned.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} after {:?}", self.addr, self.error, self.elapsed)
+    }
+}
+
+/// Formats attempts as `a: err after t; b: err after t`.
+struct AttemptList<'a>(&'a [Attempt]);
+
+impl fmt::Display for AttemptList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no address was tried");
+        }
+        for (i, attempt) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{attempt}")?;
+        }
+        Ok(())
+    }
+}

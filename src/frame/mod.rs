@@ -1,0 +1,5 @@
+//! Framers for TCP byte streams: the cure for "sticky packets".
+
+mod codec;
+
+pub use codec::{Decoder, Encoder};

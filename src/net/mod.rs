@@ -1,0 +1,1 @@
+//! Connection helpers: `open_clientfd`, `open_listenfd` and their builders.

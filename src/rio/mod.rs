@@ -1,0 +1,1 @@
+//! Rio: CS:APP's robust I/O package.
