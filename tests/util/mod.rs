@@ -150,3 +150,31 @@ pub fn tcp_pair() -> (TcpStream, TcpStream) {
     let (server, _) = listener.accept().unwrap();
     (with_timeouts(client), with_timeouts(server))
 }
+
+/// The path of example binary `name`, built (once per test process, with the
+/// same features and profile as this test) so tests run what a user runs.
+pub fn example(name: &str) -> std::path::PathBuf {
+    use std::path::PathBuf;
+    use std::sync::OnceLock;
+
+    static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
+    let dir = PROFILE_DIR.get_or_init(|| {
+        // target/<profile>/deps/<test binary> -> target/<profile>
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet", "--examples"]);
+        if cfg!(feature = "tokio-util") {
+            cargo.args(["--features", "tokio-util"]);
+        }
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("run cargo build --examples");
+        assert!(status.success(), "cargo build --examples failed");
+        profile_dir
+    });
+    let path = dir.join("examples").join(name);
+    assert!(path.exists(), "example binary {} not found", path.display());
+    path
+}
