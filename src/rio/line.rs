@@ -45,8 +45,20 @@ pub enum LinePolicy {
     Truncate,
 }
 
+/// What the line reader carries from one call to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LineState {
+    /// Nothing: the next line starts at the first buffered byte.
+    Clean,
+    /// A line read stopped (on an I/O error) while discarding an over-long
+    /// line; the next line read resumes the discard.
+    Skipping(Skipping),
+    /// The last line returned was truncated; it had this many bytes.
+    Truncated(u64),
+}
+
 /// An over-long line being discarded up to its `\n`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Skipping {
     /// Bytes of the line seen so far, kept head included.
     seen: u64,
@@ -110,9 +122,15 @@ impl<R: Read> RioReader<R> {
     ///   line after it.
     /// - [`Error::Io`] from the inner reader (`Interrupted` is retried); the
     ///   call can be repeated.
+    #[inline]
     pub fn readlineb(&mut self, line: &mut Vec<u8>) -> Result<usize> {
-        let found = self.next_line()?;
-        let slice = self.take_line(found);
+        let slice = match self.buffered_line() {
+            Some(len) => self.take_buffered(len),
+            None => {
+                let found = self.next_line_slow()?;
+                self.take_line(found)
+            }
+        };
         line.extend_from_slice(slice);
         Ok(slice.len())
     }
@@ -148,8 +166,12 @@ impl<R: Read> RioReader<R> {
     /// # Errors
     ///
     /// As [`readlineb`](RioReader::readlineb).
+    #[inline]
     pub fn read_line_slice(&mut self) -> Result<&[u8]> {
-        let found = self.next_line()?;
+        if let Some(len) = self.buffered_line() {
+            return Ok(self.take_buffered(len));
+        }
+        let found = self.next_line_slow()?;
         Ok(self.take_line(found))
     }
 
@@ -158,7 +180,8 @@ impl<R: Read> RioReader<R> {
     ///
     /// The length counts the line's `\n` (if it had one before end of
     /// stream). A truncated line never ends in `\n`, so a caller that checks
-    /// for the `\n` notices it even without asking.
+    /// for the `\n` notices it even without asking. The answer holds until
+    /// the next read of any kind.
     ///
     /// # Examples
     ///
@@ -174,40 +197,40 @@ impl<R: Read> RioReader<R> {
     /// # Ok::<(), rionet::Error>(())
     /// ```
     pub fn truncated(&self) -> Option<u64> {
-        self.truncated
+        match self.state {
+            LineState::Truncated(len) => Some(len),
+            _ => None,
+        }
     }
 
-    /// Locates the next line. The fast path: a `\n` among the buffered bytes.
-    #[inline]
-    fn next_line(&mut self) -> Result<Next> {
-        self.truncated = None;
-        if self.skipping.is_none() {
-            let start = self.pos + self.scanned;
-            let end = self.filled.min(self.pos.saturating_add(self.max_line));
-            if let Some(i) = self
-                .buf
-                .get(start..end)
-                .and_then(|s| memchr::memchr(b'\n', s))
-            {
-                return Ok(Next::Line(start + i + 1 - self.pos));
-            }
+    /// The fast path: the length of the next line if it is already
+    /// buffered whole (and within `max_line`).
+    #[inline(always)]
+    fn buffered_line(&mut self) -> Option<usize> {
+        if self.state != LineState::Clean {
+            return None;
         }
-        self.next_line_slow()
+        let start = self.pos + self.scanned;
+        let end = self.filled.min(self.pos.saturating_add(self.max_line));
+        let i = self.newline.find(self.buf.get(start..end)?)?;
+        Some(start + i + 1 - self.pos)
     }
 
     /// Reads until a line is complete, the stream ends, or the line turns
     /// out to be too long.
     #[inline(never)]
     fn next_line_slow(&mut self) -> Result<Next> {
-        if let Some(skipping) = self.skipping {
-            return self.skip_rest(skipping);
+        match self.state {
+            LineState::Skipping(skipping) => return self.skip_rest(skipping),
+            LineState::Truncated(_) => self.state = LineState::Clean,
+            LineState::Clean => {}
         }
         loop {
             let avail = self.filled - self.pos;
             let window = avail.min(self.max_line);
             if self.scanned < window {
                 let hay = &self.buf[self.pos + self.scanned..self.pos + window];
-                if let Some(i) = memchr::memchr(b'\n', hay) {
+                if let Some(i) = self.newline.find(hay) {
                     return Ok(Next::Line(self.scanned + i + 1));
                 }
                 self.scanned = window;
@@ -247,21 +270,21 @@ impl<R: Read> RioReader<R> {
     fn skip_rest(&mut self, mut skipping: Skipping) -> Result<Next> {
         loop {
             let unread = &self.buf[self.pos..self.filled];
-            if let Some(i) = memchr::memchr(b'\n', unread) {
+            if let Some(i) = self.newline.find(unread) {
                 skipping.seen += i as u64 + 1;
                 self.pos += i + 1;
                 break;
             }
             skipping.seen += unread.len() as u64;
             self.pos = self.filled;
-            self.skipping = Some(skipping);
+            self.state = LineState::Skipping(skipping);
             if self.fill_more()? == 0 {
                 break;
             }
         }
-        self.skipping = None;
+        self.state = LineState::Clean;
         if skipping.keep {
-            self.truncated = Some(skipping.seen);
+            self.state = LineState::Truncated(skipping.seen);
             Ok(Next::Held)
         } else {
             Err(Error::LineTooLong {
@@ -275,15 +298,20 @@ impl<R: Read> RioReader<R> {
     #[inline]
     fn take_line(&mut self, found: Next) -> &[u8] {
         match found {
-            Next::Line(len) => {
-                let start = self.pos;
-                self.pos += len;
-                self.scanned = 0;
-                &self.buf[start..start + len]
-            }
+            Next::Line(len) => self.take_buffered(len),
             Next::Held => &self.held,
             Next::Eof => &[],
         }
+    }
+
+    /// Marks the first `len` buffered bytes, a whole line, as read and
+    /// returns them.
+    #[inline(always)]
+    fn take_buffered(&mut self, len: usize) -> &[u8] {
+        let start = self.pos;
+        self.pos += len;
+        self.scanned = 0;
+        &self.buf[start..start + len]
     }
 }
 

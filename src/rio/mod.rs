@@ -3,6 +3,7 @@
 mod line;
 mod reader;
 mod readn;
+mod scan;
 mod writen;
 
 pub use line::LinePolicy;

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
-use super::line::{LinePolicy, Skipping};
+use super::line::{LinePolicy, LineState};
 use super::readn::{read_retrying, readn};
+use super::scan::NewlineFinder;
 use crate::Result;
 
 /// The buffer size [`RioReader::new`] uses: 8 KiB, CS:APP's `RIO_BUFSIZE`.
@@ -67,12 +68,11 @@ pub struct RioReader<R> {
     /// How many bytes after `pos` are known to hold no `\n` (the line scan
     /// resumes there).
     pub(super) scanned: usize,
-    /// An over-long line being discarded, if a line read stopped mid-way.
-    pub(super) skipping: Option<Skipping>,
+    /// A discard in progress, or the length of a truncated line.
+    pub(super) state: LineState,
     /// The kept head of a truncated line (`LinePolicy::Truncate`).
     pub(super) held: Vec<u8>,
-    /// The full length of the last line returned, if it was truncated.
-    pub(super) truncated: Option<u64>,
+    pub(super) newline: NewlineFinder,
 }
 
 impl<R: Read> RioReader<R> {
@@ -118,9 +118,9 @@ impl<R: Read> RioReader<R> {
             max_line: DEFAULT_MAX_LINE,
             policy: LinePolicy::Error,
             scanned: 0,
-            skipping: None,
+            state: LineState::Clean,
             held: Vec::new(),
-            truncated: None,
+            newline: NewlineFinder::new(),
         }
     }
 
@@ -361,7 +361,7 @@ impl<R: Read> RioReader<R> {
 /// retried.
 impl<R: Read> Read for RioReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.skipping = None;
+        self.state = LineState::Clean;
         if self.pos == self.filled && out.len() >= self.buf.len() {
             return read_retrying(&mut self.inner, out);
         }
@@ -382,7 +382,7 @@ impl<R: Read> BufRead for RioReader<R> {
     }
 
     fn consume(&mut self, amt: usize) {
-        self.skipping = None;
+        self.state = LineState::Clean;
         self.consume_buffered(amt);
     }
 }
