@@ -527,6 +527,14 @@ fn switching_to_raw_bytes_loses_nothing() {
 }
 
 #[test]
+fn read_into_an_empty_buffer_does_not_touch_the_stream() {
+    let mut r = rio([fail(ErrorKind::WouldBlock), data(b"ab")]);
+    assert_eq!(r.read(&mut []).unwrap(), 0);
+    assert_eq!(r.readnb(&mut []).unwrap(), 0);
+    assert_eq!(r.get_ref().calls, 0);
+}
+
+#[test]
 fn bufread_fill_buf_and_consume() {
     let mut r = RioReader::new(ScriptedReader::chunked(b"abc\ndef", 4));
     assert_eq!(r.fill_buf().unwrap(), b"abc\n");

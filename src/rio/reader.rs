@@ -362,6 +362,9 @@ impl<R: Read> RioReader<R> {
 impl<R: Read> Read for RioReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         self.state = LineState::Clean;
+        if out.is_empty() {
+            return Ok(0);
+        }
         if self.pos == self.filled && out.len() >= self.buf.len() {
             return read_retrying(&mut self.inner, out);
         }

@@ -32,3 +32,26 @@ impl NewlineFinder {
         memchr::memchr(b'\n', haystack)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::NewlineFinder;
+
+    #[test]
+    fn finds_the_first_newline_at_every_offset_and_length() {
+        let finder = NewlineFinder::new();
+        for len in 0..200 {
+            let mut hay = vec![b'x'; len];
+            assert_eq!(finder.find(&hay), None);
+            for at in (0..len).rev() {
+                hay[at] = b'\n';
+                assert_eq!(finder.find(&hay), Some(at), "len {len}");
+                // Searching from an unaligned start must agree too.
+                assert_eq!(
+                    finder.find(&hay[1.min(len)..]),
+                    hay[1.min(len)..].iter().position(|&b| b == b'\n')
+                );
+            }
+        }
+    }
+}
