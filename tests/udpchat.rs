@@ -315,28 +315,37 @@ fn the_server_speaks_the_documented_format_and_shrugs_off_garbage() {
     );
 }
 
-#[test]
-fn join_is_retried_when_the_reply_is_lost() {
+/// A stand-in server that answers only what the test tells it to: a bound
+/// loopback socket (with a timeout) and its port.
+fn fake_server() -> (UdpSocket, u16) {
     let fake = UdpSocket::bind("127.0.0.1:0").unwrap();
     fake.set_read_timeout(Some(util::IO_TIMEOUT)).unwrap();
-    let port = fake.local_addr().unwrap().port().to_string();
-    let args = [
-        "client",
-        "127.0.0.1",
-        &port,
-        "zed",
-        "--join-timeout-ms",
-        "200",
-    ];
-    let mut zed = Proc::spawn("zed", &args);
-    let join = [1, 0x01, 3, b'z', b'e', b'd'];
+    let port = fake.local_addr().unwrap().port();
+    (fake, port)
+}
+
+/// Starts client "zed" on 127.0.0.1:`port` with `options`, without waiting.
+fn spawn_zed(port: u16, options: &[&str]) -> Proc {
+    let port = port.to_string();
+    let mut args = vec!["client", "127.0.0.1", &port, "zed"];
+    args.extend_from_slice(options);
+    Proc::spawn("zed", &args)
+}
+
+/// `JOIN "zed"` as documented.
+const JOIN_ZED: [u8; 6] = [1, 0x01, 3, b'z', b'e', b'd'];
+
+#[test]
+fn join_is_retried_when_the_reply_is_lost() {
+    let (fake, port) = fake_server();
+    let mut zed = spawn_zed(port, &["--join-timeout-ms", "200"]);
     let mut buf = [0u8; 64];
     // The first JOIN "is lost" (not answered); the retry comes from the same
     // address and gets its JOIN_OK.
     let (n, first) = fake.recv_from(&mut buf).unwrap();
-    assert_eq!(buf[..n], join);
+    assert_eq!(buf[..n], JOIN_ZED);
     let (n, second): (usize, SocketAddr) = fake.recv_from(&mut buf).unwrap();
-    assert_eq!((&buf[..n], second), (&join[..], first));
+    assert_eq!((&buf[..n], second), (&JOIN_ZED[..], first));
     fake.send_to(&[1, 0x02, 3, b'z', b'e', b'd'], second)
         .unwrap();
     zed.expect("* joined as zed via 127.0.0.1");
@@ -344,41 +353,29 @@ fn join_is_retried_when_the_reply_is_lost() {
 
 #[test]
 fn join_gives_up_after_the_configured_attempts() {
-    let fake = UdpSocket::bind("127.0.0.1:0").unwrap();
-    fake.set_read_timeout(Some(util::IO_TIMEOUT)).unwrap();
-    let port = fake.local_addr().unwrap().port().to_string();
-    let args = [
-        "client",
-        "127.0.0.1",
-        &port,
-        "zed",
-        "--join-timeout-ms",
-        "100",
-        "--join-attempts",
-        "3",
-    ];
-    let mut zed = Proc::spawn("zed", &args);
+    let (fake, port) = fake_server();
+    let options = ["--join-timeout-ms", "100", "--join-attempts", "3"];
+    let mut zed = spawn_zed(port, &options);
     let mut buf = [0u8; 64];
     for _ in 0..3 {
         let n = fake.recv(&mut buf).unwrap();
-        assert_eq!(buf[..n], [1, 0x01, 3, b'z', b'e', b'd']);
+        assert_eq!(buf[..n], JOIN_ZED);
     }
     let (status, lines) = zed.expect_exit();
     assert!(!status.success());
-    assert!(
+    let gave_up = |why: &str| {
         lines
             .iter()
-            .any(|l| l.contains("gave up") && l.contains("no reply to 3 join attempts")),
-        "{lines:?}"
-    );
+            .any(|l| l.contains("gave up") && l.contains(why))
+    };
+    assert!(gave_up("no reply to 3 join attempts"), "{lines:?}");
     fake.set_nonblocking(true).unwrap();
     let extra = fake.recv(&mut buf);
     assert!(extra.is_err(), "a fourth JOIN arrived: {extra:?}");
 
     // Nobody on the port at all: ICMP port unreachable ends it at once.
     drop(fake);
-    let mut zed = Proc::spawn("zed", &args);
-    let (status, lines) = zed.expect_exit();
+    let (status, lines) = spawn_zed(port, &options).expect_exit();
     assert!(!status.success());
     assert!(
         lines

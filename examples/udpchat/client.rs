@@ -15,6 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::proto::{self, MAX_DATAGRAM, MAX_TEXT, Packet, ProtoError};
+use crate::udp;
 
 /// Client settings from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,17 +137,9 @@ fn receive(socket: &UdpSocket, events: &Sender<Event>, stop: &AtomicBool) {
     }
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
     while !stop.load(Ordering::Relaxed) {
-        let n = match socket.recv(&mut buf) {
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                continue;
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        let n = match udp::recv_within(socket, &mut buf) {
+            Ok(Some((n, _))) => n,
+            Ok(None) => continue,
             Err(e) => {
                 let _ = events.send(Event::Fatal(format!("server unreachable: {e}")));
                 return;
@@ -293,17 +286,9 @@ fn join_one(
             socket
                 .set_read_timeout(Some(left))
                 .map_err(JoinError::Address)?;
-            let n = match socket.recv(&mut buf) {
-                Ok(n) => n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    break;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            let n = match udp::recv_within(&socket, &mut buf) {
+                Ok(Some((n, _))) => n,
+                Ok(None) => break,
                 Err(e) => return Err(JoinError::Address(e)),
             };
             match Packet::decode(&buf[..n]) {

@@ -18,10 +18,11 @@
 //! The **server** binds `[::]:PORT` (default 15213) with `IPV6_V6ONLY` off, so
 //! one socket serves IPv4 and IPv6 clients (falling back to `0.0.0.0` on a host
 //! without IPv6), and prints `listening on ADDR:PORT`; PORT 0 picks a free
-//! port. It keeps the members in memory only (no files), relays each message
-//! to every other member, announces joins and leaves, and drops a member it
-//! has not heard from for `--idle-ms` (default 30000) with a
-//! `NAME left (timed out)` notice to the rest.
+//! port. It keeps the members in memory only (no files; at most 1024, so
+//! spoofed joins cannot exhaust memory), relays each message to every other
+//! member, announces joins and leaves, and drops a member it has not heard
+//! from for `--idle-ms` (default 30000) with a `NAME left (timed out)` notice
+//! to the rest.
 //!
 //! The **client** resolves HOST with the system resolver (`localhost`,
 //! `127.0.0.1`, `::1`, any name), joins as NAME and then sends every stdin
@@ -110,6 +111,7 @@
 mod client;
 mod proto;
 mod server;
+mod udp;
 
 use std::process::ExitCode;
 use std::time::Duration;

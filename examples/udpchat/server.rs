@@ -8,12 +8,11 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Protocol, Socket, Type};
-
 use crate::proto::{MAX_DATAGRAM, Packet, Reason};
+use crate::udp;
 
 /// Most members a room holds; a join beyond it gets `ROOM_FULL`. Bounds the
 /// server's memory however many (possibly spoofed) joins arrive.
@@ -28,47 +27,9 @@ pub(crate) struct ServerConfig {
     pub(crate) idle: Duration,
 }
 
-/// Binds a UDP socket on `port` for both IPv4 and IPv6 where possible.
-///
-/// Tries `[::]:port` with `IPV6_V6ONLY` off (IPv4 peers then appear as
-/// `::ffff:a.b.c.d`); if the host has no IPv6 (creating or binding the IPv6
-/// socket fails for any reason but "address in use" or "permission denied"),
-/// falls back to `0.0.0.0:port`. No `SO_REUSEADDR`: UDP has no `TIME_WAIT` to
-/// wait out, and on Linux the option would let a second server share the port
-/// and silently steal datagrams.
-pub(crate) fn bind_dual_stack(port: u16) -> io::Result<UdpSocket> {
-    let v6 = || -> io::Result<UdpSocket> {
-        let socket = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
-        socket.set_only_v6(false)?;
-        socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)).into())?;
-        Ok(socket.into())
-    };
-    match v6() {
-        Ok(socket) => Ok(socket),
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied
-            ) =>
-        {
-            Err(io::Error::new(e.kind(), format!("bind [::]:{port}: {e}")))
-        }
-        Err(v6_err) => {
-            let v4 = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
-            eprintln!("udpchat: no IPv6 ([::]:{port}: {v6_err}); serving IPv4 only");
-            UdpSocket::bind(v4).map_err(|e| {
-                io::Error::new(
-                    e.kind(),
-                    format!("bind [::]:{port}: {v6_err}; bind {v4}: {e}"),
-                )
-            })
-        }
-    }
-}
-
 /// Runs the server until a fatal socket error.
 pub(crate) fn run(config: &ServerConfig) -> io::Result<()> {
-    let socket = bind_dual_stack(config.port)?;
+    let socket = udp::bind_dual_stack(config.port)?;
     println!("listening on {}", socket.local_addr()?);
     // Wake up at least every `tick` to sweep idle members: a quarter of the
     // idle timeout (so a member is dropped at most 25% late), within
@@ -81,17 +42,12 @@ pub(crate) fn run(config: &ServerConfig) -> io::Result<()> {
     // seen as such instead of being silently truncated to a valid prefix.
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
     loop {
-        match socket.recv_from(&mut buf) {
-            Ok((n, from)) => match Packet::decode(&buf[..n]) {
+        match udp::recv_within(&socket, &mut buf) {
+            Ok(Some((n, from))) => match Packet::decode(&buf[..n]) {
                 Ok(packet) => send_all(&socket, room.handle(from, packet, Instant::now())),
                 Err(e) => eprintln!("udpchat: ignored {n}-byte datagram from {from}: {e}"),
             },
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Ok(None) => {}
             // ICMP "port unreachable" for an earlier send to a client that is
             // gone (reported on Windows, and on some Unix configurations): not
             // the server's problem; the idle timeout will drop that member.
@@ -296,6 +252,7 @@ fn not_member(to: SocketAddr) -> Vec<Outgoing> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     fn addr(port: u16) -> SocketAddr {
         SocketAddr::from((Ipv4Addr::LOCALHOST, port))
@@ -303,6 +260,14 @@ mod tests {
 
     fn join(room: &mut Room, port: u16, name: &str, now: Instant) -> Vec<Outgoing> {
         room.handle(addr(port), Packet::Join { name: name.into() }, now)
+    }
+
+    /// The single datagram `packet` to the member on `port`.
+    fn to_one(port: u16, packet: Packet) -> Vec<Outgoing> {
+        vec![Outgoing {
+            to: vec![addr(port)],
+            packet,
+        }]
     }
 
     fn sorted(mut to: Vec<SocketAddr>) -> Vec<SocketAddr> {
@@ -315,20 +280,15 @@ mod tests {
         let now = Instant::now();
         let mut room = Room::new(Duration::from_secs(30));
         let first = join(&mut room, 1, "ann", now);
+        let joined = Packet::Joined { name: "ann".into() };
         assert_eq!(
             first[0],
             Outgoing {
                 to: vec![],
-                packet: Packet::Joined { name: "ann".into() }
+                packet: joined
             }
         );
-        assert_eq!(
-            first[1],
-            Outgoing {
-                to: vec![addr(1)],
-                packet: Packet::JoinOk { name: "ann".into() }
-            }
-        );
+        assert_eq!(first[1..], to_one(1, Packet::JoinOk { name: "ann".into() }));
         join(&mut room, 2, "bob", now);
         let third = join(&mut room, 3, "cy", now);
         assert_eq!(sorted(third[0].to.clone()), [addr(1), addr(2)]);
@@ -341,21 +301,9 @@ mod tests {
         let mut room = Room::new(Duration::from_secs(30));
         join(&mut room, 1, "ann", now);
         let taken = join(&mut room, 2, "ann", now);
-        assert_eq!(
-            taken,
-            [Outgoing {
-                to: vec![addr(2)],
-                packet: Packet::NameTaken { name: "ann".into() }
-            }]
-        );
+        assert_eq!(taken, to_one(2, Packet::NameTaken { name: "ann".into() }));
         let again = join(&mut room, 1, "ann", now);
-        assert_eq!(
-            again,
-            [Outgoing {
-                to: vec![addr(1)],
-                packet: Packet::JoinOk { name: "ann".into() }
-            }]
-        );
+        assert_eq!(again, to_one(1, Packet::JoinOk { name: "ann".into() }));
     }
 
     #[test]
@@ -381,21 +329,9 @@ mod tests {
             }
         );
         let stranger = room.handle(addr(9), Packet::Say { text: "x".into() }, now);
-        assert_eq!(
-            stranger,
-            [Outgoing {
-                to: vec![addr(9)],
-                packet: Packet::NotMember
-            }]
-        );
+        assert_eq!(stranger, to_one(9, Packet::NotMember));
         let stranger = room.handle(addr(9), Packet::Heartbeat, now);
-        assert_eq!(
-            stranger,
-            [Outgoing {
-                to: vec![addr(9)],
-                packet: Packet::NotMember
-            }]
-        );
+        assert_eq!(stranger, to_one(9, Packet::NotMember));
     }
 
     #[test]
@@ -429,13 +365,13 @@ mod tests {
         let dropped = room.sweep(start + idle + Duration::from_millis(1));
         assert_eq!(
             dropped,
-            [Outgoing {
-                to: vec![addr(1)],
-                packet: Packet::Left {
+            to_one(
+                1,
+                Packet::Left {
                     name: "bob".into(),
                     reason: Reason::TimedOut
                 }
-            }]
+            )
         );
         assert!(
             room.sweep(start + idle * 2)
@@ -484,23 +420,6 @@ mod tests {
             join(&mut room, port, &format!("m{i}"), now);
         }
         let full = join(&mut room, 60000, "late", now);
-        assert_eq!(
-            full,
-            [Outgoing {
-                to: vec![addr(60000)],
-                packet: Packet::RoomFull
-            }]
-        );
-    }
-
-    #[test]
-    fn dual_stack_bind_gives_a_port_and_port_0_picks_a_free_one() {
-        let socket = bind_dual_stack(0).unwrap();
-        let local = socket.local_addr().unwrap();
-        assert_ne!(local.port(), 0);
-        assert!(local.ip().is_unspecified());
-        // A second server on the same port is refused, not silently shared.
-        let err = bind_dual_stack(local.port()).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+        assert_eq!(full, to_one(60000, Packet::RoomFull));
     }
 }
