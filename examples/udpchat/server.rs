@@ -29,7 +29,7 @@ pub(crate) struct ServerConfig {
 
 /// Runs the server until a fatal socket error.
 pub(crate) fn run(config: &ServerConfig) -> io::Result<()> {
-    let socket = udp::bind_dual_stack(config.port)?;
+    let socket = rionet::bind_udp(config.port)?;
     println!("listening on {}", socket.local_addr()?);
     // Wake up at least every `tick` to sweep idle members: a quarter of the
     // idle timeout (so a member is dropped at most 25% late), within
