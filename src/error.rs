@@ -80,6 +80,27 @@ pub enum Error {
         pending: Bytes,
     },
 
+    /// An encoder was handed a payload its decoder would not read back whole:
+    /// a delimiter (or line ending) starts at `offset` inside it, possibly
+    /// running into the delimiter the encoder appends. Nothing was written.
+    #[error("frame of {len} bytes contains a delimiter at offset {offset}")]
+    DelimiterInFrame {
+        /// Where the delimiter starts, from the start of the payload.
+        offset: usize,
+        /// The payload's size in bytes.
+        len: usize,
+    },
+
+    /// A fixed-length encoder was handed a payload of another size. Nothing
+    /// was written.
+    #[error("frame of {len} bytes does not match the fixed frame length of {expected} bytes")]
+    FrameLengthMismatch {
+        /// The payload's size in bytes.
+        len: usize,
+        /// The codec's frame length in bytes.
+        expected: usize,
+    },
+
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -111,6 +132,9 @@ impl Error {
                 .unwrap_or(io::ErrorKind::Other),
             Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
+            Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
+                io::ErrorKind::InvalidInput
+            }
             Error::Io(err) => err.kind(),
         }
     }

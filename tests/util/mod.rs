@@ -36,7 +36,10 @@ pub struct ScriptedReader {
 impl ScriptedReader {
     /// A reader that plays `steps` in order.
     pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
-        Self { steps: steps.into_iter().collect(), calls: 0 }
+        Self {
+            steps: steps.into_iter().collect(),
+            calls: 0,
+        }
     }
 
     /// A reader that hands out `data` in chunks of `chunk` bytes.
@@ -95,7 +98,10 @@ pub struct ScriptedWriter {
 impl ScriptedWriter {
     /// A writer that plays `steps` in order.
     pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
-        Self { steps: steps.into_iter().collect(), ..Self::default() }
+        Self {
+            steps: steps.into_iter().collect(),
+            ..Self::default()
+        }
     }
 
     fn accept(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
@@ -177,4 +183,161 @@ pub fn example(name: &str) -> std::path::PathBuf {
     let path = dir.join("examples").join(name);
     assert!(path.exists(), "example binary {} not found", path.display());
     path
+}
+
+/// Feeds `data` to `decoder` in pieces cut at `cuts` (as [`ScriptedReader::split_at`]
+/// would hand them out), calling `decode` after each piece until it returns
+/// `Ok(None)` and `decode_eof` at the end until it does too. Returns every
+/// outcome, frames and errors, in order. Panics if the decoder stops making
+/// progress.
+pub fn decode_in_pieces<D: rionet::frame::Decoder>(
+    decoder: &mut D,
+    data: &[u8],
+    cuts: &[usize],
+) -> Vec<rionet::Result<bytes::Bytes>> {
+    let mut reader = ScriptedReader::split_at(data, cuts);
+    decode_reader(decoder, &mut reader, data.len().max(1))
+}
+
+/// Reads `reader` to its end in reads of at most `chunk` bytes, decoding as
+/// [`decode_in_pieces`] does; `Interrupted` is retried, other read errors panic.
+pub fn decode_reader<D: rionet::frame::Decoder, R: Read>(
+    decoder: &mut D,
+    reader: &mut R,
+    chunk: usize,
+) -> Vec<rionet::Result<bytes::Bytes>> {
+    let mut out = Vec::new();
+    let mut buf = bytes::BytesMut::new();
+    let mut scratch = vec![0u8; chunk];
+    // Every outcome but an error consumes at least one byte, and no decoder
+    // reports twice without progress: bound the calls by the bytes seen.
+    let mut budget: usize = 16;
+    loop {
+        let n = match reader.read(&mut scratch) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => panic!("read failed: {e}"),
+        };
+        budget += 2 * n + 2;
+        let eof = n == 0;
+        buf.extend_from_slice(&scratch[..n]);
+        loop {
+            assert!(budget > 0, "decoder made no progress");
+            budget -= 1;
+            let outcome = if eof {
+                decoder.decode_eof(&mut buf)
+            } else {
+                decoder.decode(&mut buf)
+            };
+            match outcome {
+                Ok(None) => break,
+                Ok(Some(frame)) => out.push(Ok(frame)),
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        if eof {
+            assert!(buf.is_empty(), "decode_eof left {} bytes", buf.len());
+            return out;
+        }
+    }
+}
+
+/// One outcome of decoding, comparable across decoders and models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A frame.
+    Frame(Vec<u8>),
+    /// `Error::FrameTooLarge` with this `len`.
+    TooLarge(u64),
+    /// `Error::FrameSkipped` with this `len`.
+    Skipped(u64),
+    /// `Error::PartialFrame` with these pending bytes.
+    Partial(Vec<u8>),
+}
+
+/// The outcomes of [`decode_in_pieces`] as [`Event`]s; panics on any other error.
+pub fn events(outcomes: Vec<rionet::Result<bytes::Bytes>>) -> Vec<Event> {
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(frame) => Event::Frame(frame.to_vec()),
+            Err(rionet::Error::FrameTooLarge { len, .. }) => Event::TooLarge(len),
+            Err(rionet::Error::FrameSkipped { len, .. }) => Event::Skipped(len),
+            Err(rionet::Error::PartialFrame { pending }) => Event::Partial(pending.to_vec()),
+            Err(e) => panic!("unexpected error: {e}"),
+        })
+        .collect()
+}
+
+/// A naive model of a delimiter framer over a whole stream: the frame ends
+/// at the earliest offset where a delimiter matches, the longest one on a
+/// tie; a payload over `max` is one oversize event with its full length
+/// (`TooLarge` under `Oversize::Error`, `Skipped` under `Skip`); bytes after
+/// the last delimiter are `Partial` (or oversize, if over `max`).
+pub fn naive_delimited(
+    data: &[u8],
+    delimiters: &[&[u8]],
+    strip: bool,
+    max: usize,
+    skip: bool,
+) -> Vec<Event> {
+    let oversize = |len: usize| {
+        if skip {
+            Event::Skipped(len as u64)
+        } else {
+            Event::TooLarge(len as u64)
+        }
+    };
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let found = (pos..data.len()).find_map(|p| {
+            delimiters
+                .iter()
+                .filter(|d| data[p..].starts_with(d))
+                .map(|d| d.len())
+                .max()
+                .map(|len| (p, len))
+        });
+        match found {
+            Some((p, len)) => {
+                let end = if strip { p } else { p + len };
+                out.push(if p - pos > max {
+                    oversize(p - pos)
+                } else {
+                    Event::Frame(data[pos..end].to_vec())
+                });
+                pos = p + len;
+            }
+            None => {
+                let rest = data.len() - pos;
+                out.push(if rest > max {
+                    oversize(rest)
+                } else {
+                    Event::Partial(data[pos..].to_vec())
+                });
+                pos = data.len();
+            }
+        }
+    }
+    out
+}
+
+/// Checks decoder `events` against `model` events: equal, except that a
+/// `TooLarge` length is only known to be over `max` and at most the model's.
+pub fn assert_events_match(actual: &[Event], model: &[Event], max: usize) {
+    assert_eq!(
+        actual.len(),
+        model.len(),
+        "actual {actual:?}\nmodel  {model:?}"
+    );
+    for (a, m) in actual.iter().zip(model) {
+        match (a, m) {
+            (Event::TooLarge(a_len), Event::TooLarge(m_len)) => assert!(
+                *a_len > max as u64 && a_len <= m_len,
+                "FrameTooLarge len {a_len}, frame of {m_len} bytes, max {max}"
+            ),
+            _ => assert_eq!(a, m, "actual {actual:?}\nmodel  {model:?}"),
+        }
+    }
 }
