@@ -202,10 +202,10 @@ impl Delimited {
     /// built: a work counter.
     ///
     /// It grows with the input, not with the number of `decode` calls:
-    /// feeding a frame one byte at a time examines about as many bytes as
-    /// feeding it at once (each byte once, plus at most the longest delimiter
-    /// minus one per call). Useful to check that no caller pattern makes
-    /// decoding quadratic.
+    /// feeding a frame one byte at a time examines each byte once, plus per
+    /// call a few bytes that may begin a delimiter (fewer than the square of
+    /// the longest delimiter's length). Useful to check that no caller
+    /// pattern makes decoding quadratic.
     ///
     /// # Examples
     ///

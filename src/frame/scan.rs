@@ -84,6 +84,7 @@ impl Search {
     ///
     /// `eof` says no byte will follow `hay`: a delimiter cut short by the end
     /// of `hay` is then no delimiter. `work` grows by the bytes examined.
+    #[inline]
     pub(crate) fn find(&self, hay: &[u8], from: usize, eof: bool, work: &mut u64) -> Hit {
         let window = &hay[from..];
         let single = |found: Option<usize>, work: &mut u64| match found {
@@ -367,7 +368,7 @@ impl Scanner {
                 }
                 _ => {
                     // No delimiter starts at or before `max`: over the limit.
-                    self.resume = self.max + 1;
+                    self.resume = self.max.saturating_add(1);
                     self.discard = Some(Discard {
                         seen: 0,
                         reported: false,
