@@ -44,11 +44,13 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 ///
 /// A payload (delimiter excluded) may be at most
 /// [`max_frame_length`](DelimitedBuilder::max_frame_length) bytes, 64 KiB by
-/// default. The decoder never buffers more than the maximum plus the
-/// longest delimiter for a frame. When a frame turns out longer, it is
-/// dropped as its bytes arrive (only the last delimiter-length-minus-one
-/// bytes stay buffered, in case they begin the delimiter) up to and
-/// including its delimiter, and:
+/// default. The decoder looks at most the maximum plus the longest
+/// delimiter into a frame: by then the frame is either complete or known to
+/// be too long. A frame that is too long is dropped from the buffer as its
+/// bytes arrive, up to and including its delimiter (only the last
+/// delimiter-length-minus-one bytes stay, in case they begin the
+/// delimiter), so the buffer never holds more of it than the caller
+/// appended since the last `decode` call; and:
 ///
 /// - with [`Oversize::Error`] (the default), `decode` fails with
 ///   [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) as soon as the
