@@ -11,7 +11,10 @@ use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rionet::Error;
 use rionet::frame::{Decoder, Delimited, Encoder, Oversize};
-use util::{Event, assert_events_match, decode_in_pieces, decode_reader, events, naive_delimited};
+use util::{
+    Event, assert_events_match, decode_in_pieces, decode_reader, events, naive_delimited,
+    tokio_decode_in_pieces,
+};
 
 /// Delimiter sets that exercise every search strategy: one byte (`memchr`),
 /// two and three bytes (`memchr2/3`), four bytes (table), one multi-byte
@@ -133,6 +136,32 @@ proptest! {
         let mut wire = BytesMut::new();
         codec.encode(Bytes::from(frame.clone()), &mut wire).unwrap();
         prop_assert_eq!(codec.decode(&mut wire).unwrap(), Some(Bytes::from(frame)));
+    }
+}
+
+proptest! {
+    /// Same bytes, same chunks: rionet `Delimited` with single-byte
+    /// delimiters and tokio-util `AnyDelimiterCodec` give the same frames
+    /// and report over-long frames at the same places. They differ at the
+    /// end of the stream: tokio-util returns the bytes after the last
+    /// delimiter as a frame, rionet reports them as `PartialFrame`.
+    #[test]
+    fn same_frames_as_tokio_util_any_delimiter(
+        data in prop::collection::vec(prop::sample::select(&b"ab,;\n"[..]), 0..120),
+        cuts in cuts(),
+        max in prop_oneof![1usize..12, Just(usize::MAX)],
+    ) {
+        let ours = events(decode_in_pieces(&mut codec(&[b",", b";", b"\n"], true, max, false), &data, &cuts));
+        let ours: Vec<Event> = ours
+            .into_iter()
+            .map(|e| match e {
+                Event::TooLarge(_) => Event::TooLarge(0),
+                Event::Partial(rest) => Event::Frame(rest),
+                e => e,
+            })
+            .collect();
+        let mut theirs = tokio_util::codec::AnyDelimiterCodec::new_with_max_length(b",;\n".to_vec(), b",".to_vec(), max);
+        prop_assert_eq!(ours, tokio_decode_in_pieces(&mut theirs, &data, &cuts));
     }
 }
 

@@ -11,7 +11,10 @@ use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rionet::Error;
 use rionet::frame::{Decoder, Delimited, Encoder, Lines, Oversize};
-use util::{Event, assert_events_match, decode_in_pieces, decode_reader, events, naive_delimited};
+use util::{
+    Event, assert_events_match, decode_in_pieces, decode_reader, events, naive_delimited,
+    tokio_decode_in_pieces,
+};
 
 fn lines(crlf: bool, max: usize, skip: bool) -> Lines {
     Lines::builder()
@@ -33,38 +36,6 @@ fn endings(crlf: bool) -> &'static [&'static [u8]] {
 
 fn every_byte(data: &[u8]) -> Vec<usize> {
     (1..data.len()).collect()
-}
-
-/// Feeds `data` to tokio-util's `LinesCodec` exactly as
-/// [`decode_in_pieces`] feeds a rionet decoder; returns lines and errors as
-/// [`Event`]s (an unterminated last line comes out as a line).
-fn tokio_lines(max: usize, data: &[u8], cuts: &[usize]) -> Vec<Event> {
-    use tokio_util::codec::Decoder as _;
-    let mut codec = tokio_util::codec::LinesCodec::new_with_max_length(max);
-    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(data.len())).collect();
-    cuts.sort_unstable();
-    cuts.push(data.len());
-    let mut out = Vec::new();
-    let mut buf = BytesMut::new();
-    let mut start = 0;
-    for (i, &cut) in cuts.iter().enumerate() {
-        let eof = i == cuts.len() - 1;
-        buf.extend_from_slice(&data[start..cut.max(start)]);
-        start = start.max(cut);
-        for _ in 0..=data.len() + 1 {
-            let outcome = if eof {
-                codec.decode_eof(&mut buf)
-            } else {
-                codec.decode(&mut buf)
-            };
-            match outcome {
-                Ok(Some(line)) => out.push(Event::Frame(line.into_bytes())),
-                Ok(None) => break,
-                Err(_) => out.push(Event::TooLarge(0)),
-            }
-        }
-    }
-    out
 }
 
 proptest! {
@@ -160,7 +131,7 @@ proptest! {
         }
         data.extend_from_slice(&tail);
         let ours = events(decode_in_pieces(&mut lines(false, max, false), &data, &cuts));
-        let theirs = tokio_lines(max, &data, &cuts);
+        let theirs = tokio_decode_in_pieces(&mut tokio_util::codec::LinesCodec::new_with_max_length(max), &data, &cuts);
         let (ours_last, theirs_last) = match (ours.last(), theirs.last()) {
             (Some(Event::Partial(pending)), _) => {
                 let mut stripped = pending.clone();

@@ -341,3 +341,37 @@ pub fn assert_events_match(actual: &[Event], model: &[Event], max: usize) {
         }
     }
 }
+
+/// Feeds `data` to a tokio-util decoder in exactly the pieces
+/// [`decode_in_pieces`] uses, `decode` after each piece and `decode_eof` at
+/// the end; returns frames as [`Event::Frame`] and any error as
+/// `Event::TooLarge(0)` (tokio-util's length errors carry no size).
+pub fn tokio_decode_in_pieces<D>(decoder: &mut D, data: &[u8], cuts: &[usize]) -> Vec<Event>
+where
+    D: tokio_util::codec::Decoder,
+    D::Item: AsRef<[u8]>,
+{
+    let mut reader = ScriptedReader::split_at(data, cuts);
+    let mut scratch = vec![0u8; data.len().max(1)];
+    let mut buf = bytes::BytesMut::new();
+    let mut out = Vec::new();
+    loop {
+        let n = reader.read(&mut scratch).unwrap();
+        buf.extend_from_slice(&scratch[..n]);
+        for _ in 0..=2 * data.len() + 2 {
+            let outcome = if n == 0 {
+                decoder.decode_eof(&mut buf)
+            } else {
+                decoder.decode(&mut buf)
+            };
+            match outcome {
+                Ok(Some(frame)) => out.push(Event::Frame(frame.as_ref().to_vec())),
+                Ok(None) => break,
+                Err(_) => out.push(Event::TooLarge(0)),
+            }
+        }
+        if n == 0 {
+            return out;
+        }
+    }
+}
