@@ -375,3 +375,47 @@ where
         }
     }
 }
+
+/// Cut points that split `data` into single bytes, for [`decode_in_pieces`].
+pub fn every_byte(data: &[u8]) -> Vec<usize> {
+    (1..data.len()).collect()
+}
+
+/// What [`encode_frames`] wrote and refused.
+#[derive(Debug)]
+pub struct Encoded {
+    /// The wire bytes of the accepted frames.
+    pub wire: bytes::BytesMut,
+    /// The frames the encoder accepted, in order.
+    pub accepted: Vec<Vec<u8>>,
+    /// The refused frames, with the offset their `Error::DelimiterInFrame` names.
+    pub refused: Vec<(Vec<u8>, usize)>,
+}
+
+/// Encodes `frames` one after the other into one buffer. Checks that a
+/// refusal (`Error::DelimiterInFrame`) wrote nothing and names the frame's
+/// length; panics on any other error.
+pub fn encode_frames<E>(encoder: &mut E, frames: &[Vec<u8>]) -> Encoded
+where
+    E: for<'a> rionet::frame::Encoder<&'a [u8]>,
+{
+    let mut out = Encoded {
+        wire: bytes::BytesMut::new(),
+        accepted: Vec::new(),
+        refused: Vec::new(),
+    };
+    for frame in frames {
+        let before = out.wire.clone();
+        match encoder.encode(&frame[..], &mut out.wire) {
+            Ok(()) => out.accepted.push(frame.clone()),
+            Err(rionet::Error::DelimiterInFrame { offset, len }) => {
+                assert_eq!(len, frame.len());
+                assert!(offset <= len, "offset {offset} past a {len}-byte frame");
+                assert_eq!(out.wire, before, "a refused frame was written");
+                out.refused.push((frame.clone(), offset));
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    out
+}
