@@ -322,6 +322,25 @@ fn bytes_examined_stay_linear_over_a_frame_fed_one_byte_at_a_time() {
 }
 
 #[test]
+fn a_rare_delimiter_does_not_make_each_frame_rescan_the_buffer() {
+    // Many short frames ended by the second delimiter, the first never
+    // seen: each frame must not search the whole buffer for the rare one.
+    let data = b"abc\n\n".repeat(200_000);
+    let mut codec = codec(&[b"\r\n\r\n", b"\n\n"], true, 64 << 10, false);
+    let cuts: Vec<usize> = (1..data.len() / (64 << 10) + 1)
+        .map(|i| i * (64 << 10))
+        .collect();
+    let frames = decode_in_pieces(&mut codec, &data, &cuts);
+    assert_eq!(frames.len(), 200_000);
+    let examined = codec.bytes_examined();
+    assert!(
+        examined <= 4 * data.len() as u64,
+        "{examined} bytes examined for {}",
+        data.len()
+    );
+}
+
+#[test]
 fn memory_stays_bounded_while_discarding() {
     const MAX: usize = 1024;
     for skip in [false, true] {

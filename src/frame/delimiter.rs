@@ -38,7 +38,10 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 /// may begin a delimiter), so decoding costs time linear in the input
 /// however it is chunked. A single one-byte delimiter is searched with
 /// `memchr`, two or three with `memchr2` / `memchr3`, longer delimiters with
-/// `memchr::memmem` finders built once, at construction.
+/// `memchr::memmem` finders built once, at construction. With several
+/// delimiters of mixed lengths, the one that matched last is searched first
+/// and the others only up to its match, so a delimiter that never comes does
+/// not make every frame search the whole buffer.
 ///
 /// # Maximum frame length
 ///
@@ -228,7 +231,7 @@ impl Delimited {
         self.scanner.bytes_examined()
     }
 
-    fn encode_slice(&self, payload: &[u8], dst: &mut BytesMut) -> Result<()> {
+    fn encode_slice(&mut self, payload: &[u8], dst: &mut BytesMut) -> Result<()> {
         self.scanner.encode(payload, &self.delimiters[0], dst)
     }
 }

@@ -202,7 +202,7 @@ impl Lines {
         self.scanner.bytes_examined()
     }
 
-    fn encode_slice(&self, line: &[u8], dst: &mut BytesMut) -> Result<()> {
+    fn encode_slice(&mut self, line: &[u8], dst: &mut BytesMut) -> Result<()> {
         let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
         self.scanner.encode(line, ending, dst)
     }

@@ -85,7 +85,7 @@ impl Search {
     /// `eof` says no byte will follow `hay`: a delimiter cut short by the end
     /// of `hay` is then no delimiter. `work` grows by the bytes examined.
     #[inline]
-    pub(crate) fn find(&self, hay: &[u8], from: usize, eof: bool, work: &mut u64) -> Hit {
+    pub(crate) fn find(&mut self, hay: &[u8], from: usize, eof: bool, work: &mut u64) -> Hit {
         let window = &hay[from..];
         let single = |found: Option<usize>, work: &mut u64| match found {
             Some(i) => {
@@ -156,11 +156,12 @@ impl Search {
                 }
             },
             Search::Many(finders) => {
-                let mut best: Option<(usize, usize)> = None;
-                for finder in finders {
+                // (start, len, index) of the best match so far.
+                let mut best: Option<(usize, usize, usize)> = None;
+                for (index, finder) in finders.iter().enumerate() {
                     let n = finder.needle().len();
                     // Only a match starting no later than the best so far can win.
-                    let end = best.map_or(hay.len(), |(s, _)| (s + n).min(hay.len()));
+                    let end = best.map_or(hay.len(), |(s, _, _)| (s + n).min(hay.len()));
                     if from >= end {
                         continue;
                     }
@@ -168,13 +169,21 @@ impl Search {
                     *work += found.map_or(end - from, |i| i + n) as u64;
                     if let Some(i) = found {
                         let start = from + i;
-                        if best.is_none_or(|(s, l)| start < s || (start == s && n > l)) {
-                            best = Some((start, n));
+                        if best.is_none_or(|(s, l, _)| start < s || (start == s && n > l)) {
+                            best = Some((start, n, index));
                         }
                     }
                 }
+                if let Some((_, _, index)) = best {
+                    // Search first, next time, with the finder that matched:
+                    // a delimiter that is rare must not make every frame
+                    // search the whole buffer for it. A finder then searches
+                    // far only up to its own next match, so the total work
+                    // stays linear in the input times the delimiter count.
+                    finders.swap(0, index);
+                }
                 match best {
-                    Some((start, len)) => match self.tail(hay, from, start + 1, eof, work) {
+                    Some((start, len, _)) => match self.tail(hay, from, start + 1, eof, work) {
                         Some(q) => Hit::Wait(q),
                         None => Hit::Found { start, len },
                     },
@@ -381,7 +390,7 @@ impl Scanner {
     /// Appends `payload` then `delimiter` to `dst`, after checking that the
     /// decoder reads exactly `payload` back; nothing is written otherwise.
     pub(crate) fn encode(
-        &self,
+        &mut self,
         payload: &[u8],
         delimiter: &[u8],
         dst: &mut BytesMut,
