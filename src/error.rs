@@ -105,6 +105,27 @@ pub enum Error {
         max: usize,
     },
 
+    /// An encoder was handed a payload its decoder would not read back whole:
+    /// a delimiter (or line ending) starts at `offset` inside it, possibly
+    /// running into the delimiter the encoder appends. Nothing was written.
+    #[error("frame of {len} bytes contains a delimiter at offset {offset}")]
+    DelimiterInFrame {
+        /// Where the delimiter starts, from the start of the payload.
+        offset: usize,
+        /// The payload's size in bytes.
+        len: usize,
+    },
+
+    /// A fixed-length encoder was handed a payload of another size. Nothing
+    /// was written.
+    #[error("frame of {len} bytes does not match the fixed frame length of {expected} bytes")]
+    FrameLengthMismatch {
+        /// The payload's size in bytes.
+        len: usize,
+        /// The codec's frame length in bytes.
+        expected: usize,
+    },
+
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -138,6 +159,9 @@ impl Error {
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
             Error::PartialIo { source, .. } => source.kind(),
             Error::LineTooLong { .. } => io::ErrorKind::InvalidData,
+            Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
+                io::ErrorKind::InvalidInput
+            }
             Error::Io(err) => err.kind(),
         }
     }
