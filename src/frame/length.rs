@@ -454,6 +454,12 @@ impl LengthPrefixBuilder {
     /// of bytes after the field. Default 0. Use it when the length also
     /// counts (negative) or leaves out (positive) some header bytes.
     ///
+    /// This is Netty's `lengthAdjustment`. tokio-util's `length_adjustment`
+    /// counts from the end of its `num_skip` bytes instead, so when its
+    /// `num_skip` is not the whole header, rionet's adjustment is
+    /// tokio-util's + `num_skip` − (offset + field length), with
+    /// [`strip`](Self::strip)`(num_skip)`.
+    ///
     /// # Examples
     ///
     /// ```
