@@ -185,7 +185,9 @@ fn tokio_default_by_hand() {
 /// documentation, as (offset, field length, adjustment, strip, wire,
 /// decoded frame). Bytes written by hand: `0xCA` / `0xFE` are the header
 /// bytes around the length field.
-const NETTY: [(usize, usize, isize, usize, &[u8], &[u8]); 7] = [
+type NettyLayout = (usize, usize, isize, usize, &'static [u8], &'static [u8]);
+
+const NETTY: [NettyLayout; 7] = [
     // 2-byte length, strip nothing.
     (0, 2, 0, 0, b"\x00\x0cHELLO, WORLD", b"\x00\x0cHELLO, WORLD"),
     // 2-byte length, strip it.

@@ -304,20 +304,18 @@ impl LengthPrefix {
     }
 
     /// Appends `item` framed to `dst`; nothing is appended on error.
+    #[inline]
     fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
-        let plan = self.layout.plan(item)?;
-        dst.reserve(plan.head_len + item.len() - plan.consumed);
-        self.layout.write_head(&plan, item, dst);
-        dst.extend_from_slice(&item[plan.consumed..]);
+        let consumed = self.layout.head_into(item, dst, item.len())?;
+        dst.extend_from_slice(&item[consumed..]);
         Ok(())
     }
 
     /// The head goes to `head`; returns the payload borrowed from `item`.
+    #[inline]
     fn split_slice<'i>(&self, item: &'i [u8], head: &mut BytesMut) -> Result<&'i [u8]> {
-        let plan = self.layout.plan(item)?;
-        head.reserve(plan.head_len);
-        self.layout.write_head(&plan, item, head);
-        Ok(&item[plan.consumed..])
+        let consumed = self.layout.head_into(item, head, 0)?;
+        Ok(&item[consumed..])
     }
 
     fn fail(&mut self, fault: Fault) -> Error {
@@ -647,12 +645,29 @@ struct Plan {
     zeros_before: usize,
     /// Zero bytes after the length field (stripped body bytes).
     zeros_after: usize,
-    width: usize,
     value: u64,
     head_len: usize,
 }
 
 impl Layout {
+    /// With a fixed-width field: `(whole, strip)` when a whole valid frame
+    /// within the maximum is at the front of `src`; `None` for anything else
+    /// (left to the full parser).
+    #[inline(always)]
+    fn whole_frame(&self, src: &[u8], width: usize) -> Option<(usize, usize)> {
+        let head_len = self.offset + width;
+        let field = src.get(self.offset..head_len)?;
+        let value = read_uint(field, self.little_endian);
+        let header = if self.includes_header { 0 } else { head_len };
+        let whole = i128::from(value) + i128::from(self.adjustment) + header as i128;
+        let strip = self.strip.unwrap_or(head_len);
+        if whole < head_len.max(strip) as i128 || whole > src.len().min(self.max_frame_len) as i128
+        {
+            return None;
+        }
+        Some((whole as usize, strip))
+    }
+
     /// Parses a header at the front of `src`: `Ok(None)` until it is whole.
     #[inline]
     fn parse_head(&self, src: &[u8]) -> Result<Option<Head>, String> {
@@ -700,8 +715,76 @@ impl Layout {
         }))
     }
 
+    /// Appends the head of `item`'s frame to `dst`, with room for `extra`
+    /// more bytes; returns how many bytes of `item` the head replaces.
+    /// Nothing is written on error.
+    #[inline]
+    fn head_into(&self, item: &[u8], dst: &mut BytesMut, extra: usize) -> Result<usize> {
+        // Fast path: a fixed-width field, the item is the body, and the
+        // frame fits. Anything else (errors included) takes the long way.
+        if let (None, Width::Fixed(width)) = (self.strip, self.width) {
+            let head_len = self.offset + width;
+            let header = if self.includes_header { head_len } else { 0 };
+            let value = item.len() as i128 - i128::from(self.adjustment) + header as i128;
+            let field_max = if width == 8 {
+                u64::MAX
+            } else {
+                (1 << (8 * width)) - 1
+            };
+            if (0..=i128::from(field_max)).contains(&value)
+                && head_len + item.len() <= self.max_frame_len
+            {
+                dst.reserve(head_len + extra);
+                if self.offset > 0 {
+                    dst.put_bytes(0, self.offset);
+                }
+                self.put_field(value as u64, dst);
+                return Ok(0);
+            }
+        }
+        self.head_into_slow(item, dst, extra)
+    }
+
+    fn head_into_slow(&self, item: &[u8], dst: &mut BytesMut, extra: usize) -> Result<usize> {
+        if self.strip.is_some() {
+            let plan = self.plan(item)?;
+            dst.reserve(plan.head_len + extra);
+            self.write_head(&plan, item, dst);
+            return Ok(plan.consumed);
+        }
+        // The usual case: the item is the body, the head is the offset
+        // bytes (zeros) and the length field.
+        let body = item.len() as u64;
+        let (width, value) = self.field_value(body)?;
+        let head_len = self.offset + width;
+        let whole = head_len as u64 + body;
+        if whole > self.max_frame_len as u64 {
+            return Err(Error::FrameTooLarge {
+                len: whole,
+                max: self.max_frame_len,
+            });
+        }
+        dst.reserve(head_len + extra);
+        if self.offset > 0 {
+            dst.put_bytes(0, self.offset);
+        }
+        self.put_field(value, dst);
+        Ok(0)
+    }
+
+    #[inline]
+    fn put_field(&self, value: u64, dst: &mut BytesMut) {
+        match self.width {
+            Width::Fixed(4) if !self.little_endian => dst.put_u32(value as u32),
+            Width::Fixed(n) if self.little_endian => dst.put_uint_le(value, n),
+            Width::Fixed(n) => dst.put_uint(value, n),
+            Width::Varint => put_varint(value, dst),
+        }
+    }
+
     /// Works out the header for `item`, checking everything before anything
     /// is written.
+    #[inline]
     fn plan(&self, item: &[u8]) -> Result<Plan> {
         let off = self.offset;
         let short = |needed: usize| Error::InvalidLength {
@@ -756,13 +839,13 @@ impl Layout {
             carried,
             zeros_before,
             zeros_after,
-            width,
             value,
             head_len: zeros_before + carried + width + zeros_after,
         })
     }
 
     /// The length field's width and value for a body of `body` bytes.
+    #[inline]
     fn field_value(&self, body: u64) -> Result<(usize, u64)> {
         let header_extra = |width: usize| {
             if self.includes_header {
@@ -784,7 +867,7 @@ impl Layout {
             u64::try_from(value)
                 .ok()
                 .filter(|&v| v <= max)
-                .ok_or(Error::LengthFieldOverflow {
+                .ok_or_else(|| Error::LengthFieldOverflow {
                     len: u64::try_from(value).unwrap_or(u64::MAX),
                     field_len: width,
                     max,
@@ -806,32 +889,32 @@ impl Layout {
             Width::Varint => {
                 // The value depends on the varint's own width: take the
                 // narrowest width that holds the value it implies.
-                let mut last = Err(Error::InvalidLength {
-                    detail: format!("no varint width fits a body of {body} bytes"),
-                });
+                let mut last = None;
                 for width in 1..=VARINT_MAX_LEN {
                     match check(VARINT_MAX_LEN, u64::MAX, base + header_extra(width)) {
                         Ok(value) if varint_len(value) == width => return Ok((width, value)),
                         Ok(_) => {}
-                        Err(err) => last = Err(err),
+                        Err(err) => last = Some(err),
                     }
                 }
-                last
+                Err(last.unwrap_or_else(|| Error::InvalidLength {
+                    detail: format!("no varint width fits a body of {body} bytes"),
+                }))
             }
         }
     }
 
     /// Appends the head described by `plan` to `dst`.
+    #[inline]
     fn write_head(&self, plan: &Plan, item: &[u8], dst: &mut BytesMut) {
-        dst.put_bytes(0, plan.zeros_before);
-        dst.extend_from_slice(&item[..plan.carried]);
-        match self.width {
-            Width::Fixed(n) if self.little_endian => dst.put_uint_le(plan.value, n),
-            Width::Fixed(n) => dst.put_uint(plan.value, n),
-            Width::Varint => put_varint(plan.value, dst),
+        if plan.zeros_before + plan.carried > 0 {
+            dst.put_bytes(0, plan.zeros_before);
+            dst.extend_from_slice(&item[..plan.carried]);
         }
-        debug_assert!(plan.width > 0);
-        dst.put_bytes(0, plan.zeros_after);
+        self.put_field(plan.value, dst);
+        if plan.zeros_after > 0 {
+            dst.put_bytes(0, plan.zeros_after);
+        }
     }
 }
 
@@ -884,8 +967,20 @@ fn put_varint(mut value: u64, dst: &mut BytesMut) {
     dst.put_u8(value as u8);
 }
 
-impl Decoder for LengthPrefix {
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+/// Splits the whole frame off `src` and drops its first `strip` bytes.
+///
+/// Advancing the frozen `Bytes` is plain pointer arithmetic, cheaper than
+/// advancing `src` first.
+#[inline(always)]
+fn take_frame(src: &mut BytesMut, whole: usize, strip: usize) -> Bytes {
+    let mut frame = src.split_to(whole).freeze();
+    frame.advance(strip);
+    frame
+}
+
+impl LengthPrefix {
+    /// Everything [`Decoder::decode`] does but its fast path.
+    fn decode_slow(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         loop {
             match self.state {
                 State::Head => {
@@ -923,16 +1018,14 @@ impl Decoder for LengthPrefix {
                         };
                         return Ok(None);
                     }
-                    src.advance(head.strip);
-                    return Ok(Some(src.split_to(whole - head.strip).freeze()));
+                    return Ok(Some(take_frame(src, whole, head.strip)));
                 }
                 State::Body { whole, strip } => {
                     if src.len() < whole {
                         return Ok(None);
                     }
                     self.state = State::Head;
-                    src.advance(strip);
-                    return Ok(Some(src.split_to(whole - strip).freeze()));
+                    return Ok(Some(take_frame(src, whole, strip)));
                 }
                 State::Skip { remaining } => {
                     let now = remaining.min(src.len() as u64);
@@ -948,6 +1041,21 @@ impl Decoder for LengthPrefix {
                 State::Failed(ref fault) => return Err(fault.to_error(self.layout.max_frame_len)),
             }
         }
+    }
+}
+
+impl Decoder for LengthPrefix {
+    #[inline(always)]
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        // Fast path, small enough to inline into the caller's loop: a
+        // fixed-width header and its whole frame are buffered, and the
+        // frame is valid and within the maximum.
+        if let (State::Head, Width::Fixed(width)) = (&self.state, self.layout.width) {
+            if let Some((whole, strip)) = self.layout.whole_frame(src, width) {
+                return Ok(Some(take_frame(src, whole, strip)));
+            }
+        }
+        self.decode_slow(src)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {

@@ -10,6 +10,9 @@ use crate::{Error, Result};
 /// Default read chunk: 64 KiB.
 const DEFAULT_CHUNK: usize = 64 * 1024;
 
+/// A buffer region holds this many read chunks (allocated, zeroed lazily).
+const REGION_CHUNKS: usize = 4;
+
 /// Reads frames from a blocking [`Read`] (a `TcpStream`, a file, a pipe)
 /// with a sans-IO [`Decoder`]; an [`Iterator`] of `Result<Bytes>`.
 ///
@@ -182,8 +185,14 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// One `read` into the spare capacity, retrying `Interrupted`; returns
     /// the byte count (0 at end of stream).
     fn fill(&mut self) -> io::Result<usize> {
-        if self.spare.len() < self.min_read() {
-            self.grow();
+        // Every read gets room for a whole chunk.
+        if self.spare.len() < self.chunk {
+            if self.spare.capacity() >= self.chunk {
+                // Zero the rest of the chunk in the current region, in place.
+                self.spare.resize(self.chunk, 0);
+            } else {
+                self.grow();
+            }
         }
         let n = loop {
             match self.inner.read(&mut self.spare) {
@@ -199,32 +208,31 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
         Ok(n)
     }
 
-    /// Below this, a fresh spare region is worth its zeroing.
-    fn min_read(&self) -> usize {
-        (self.chunk / 4).max(1)
-    }
-
-    /// Makes `spare` one chunk of zeroed memory right after `buf`.
+    /// Starts a new region: `spare` becomes one chunk of zeroed memory
+    /// right after `buf`, with room to zero more chunks in place later.
     ///
-    /// Safe Rust cannot hand uninitialised memory to `Read::read`, so the
-    /// spare region is zeroed; the point is to zero each byte once, not once
-    /// per `read` call as `resize`-then-`truncate` would when reads come
-    /// back short (on a socket they usually do). We measured both against a
-    /// raw `read` loop on loopback TCP (benches/loopback.rs): the zeroing
-    /// costs a `memset` per byte received, a small fraction of the kernel's
-    /// copy, while per-read `resize` of 64 KiB made small frames slower.
-    /// The pending bytes of a partial frame are copied only when the region
-    /// runs out, as in any buffered reader; the region is reclaimed in place
-    /// when every frame split off it has been dropped.
+    /// Safe Rust cannot hand uninitialised memory to `Read::read`, so spare
+    /// memory is zeroed before a read lands in it. The point is to zero each
+    /// byte once, one chunk at a time, not once per `read` call as a
+    /// `resize`-then-`truncate` of the buffer would when reads come back
+    /// short (on a socket they usually do); reads then join `buf` with an
+    /// O(1) `unsplit`. On loopback TCP (benches/loopback.rs) the `memset`
+    /// is a small fraction of the kernel's own copy.
+    ///
+    /// A region is allocated (not touched) for four chunks, so the pending
+    /// bytes of a partial frame are copied to a new region once every four
+    /// chunks at most, not at every read; the old region is reclaimed in
+    /// place when every frame split off it has been dropped. While a frame
+    /// larger than a chunk is arriving, the chunk grows with what has
+    /// arrived (copies stay linear overall); what is zeroed, and so
+    /// resident, never exceeds twice what has arrived plus one chunk,
+    /// whatever the frame's header declares.
     fn grow(&mut self) {
         let pending = self.buf.len();
-        // While a large frame arrives, read more at once, so copying the
-        // pending part at each region change stays linear overall; never
-        // more than what has arrived, whatever the frame's header says.
         let want = self.chunk.max(pending);
         // Let go of the old spare region so `reserve` can reclaim it.
         self.spare = BytesMut::new();
-        self.buf.reserve(want);
+        self.buf.reserve(want.max(REGION_CHUNKS * self.chunk));
         self.buf.resize(pending + want, 0);
         self.spare = self.buf.split_off(pending);
     }

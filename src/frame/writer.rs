@@ -153,7 +153,9 @@ impl<W: Write, E> FrameWriter<W, E> {
             }
             Ok(Some(payload)) => {
                 self.buf.extend_from_slice(payload);
-                self.buf.extend_from_slice(&self.tail);
+                if !self.tail.is_empty() {
+                    self.buf.extend_from_slice(&self.tail);
+                }
             }
             Ok(None) => self.encoder.encode(item, &mut self.buf)?,
             Err(err) => {

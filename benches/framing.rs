@@ -1,0 +1,135 @@
+//! Framing throughput, sans I/O: rionet next to tokio-util (and a plain
+//! copy of the same bytes) in each group, so every figure is a ratio.
+//!
+//! Run: `cargo bench --bench framing -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rionet::frame::{Decoder, Encoder, LengthPrefix};
+use tokio_util::codec::{Decoder as TokioDecoder, Encoder as TokioEncoder, LengthDelimitedCodec};
+
+/// Payload bytes per iteration.
+const STREAM: usize = 1 << 20;
+/// Bytes appended to the decoder's buffer at a time, as a 64 KiB read would.
+const FEED: usize = 64 * 1024;
+const SIZES: [usize; 4] = [16, 256, 4096, 64 * 1024];
+
+fn payloads(size: usize) -> Vec<Bytes> {
+    (0..STREAM / size)
+        .map(|i| Bytes::from(vec![i as u8; size]))
+        .collect()
+}
+
+fn wire(frames: &[Bytes]) -> Vec<u8> {
+    let mut codec = LengthPrefix::new();
+    let mut dst = BytesMut::new();
+    for frame in frames {
+        Encoder::encode(&mut codec, frame.clone(), &mut dst).unwrap();
+    }
+    dst.to_vec()
+}
+
+/// Length-prefix decode: the wire arrives 64 KiB at a time into the
+/// decoder's buffer; every frame is split off. "copy" appends the same
+/// chunks and throws them away: the floor any framer sits on.
+fn length_decode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("length_decode");
+    for size in SIZES {
+        let frames = payloads(size);
+        let wire = wire(&frames);
+        group.throughput(Throughput::Bytes(wire.len() as u64));
+        group.bench_with_input(BenchmarkId::new("rionet", size), &wire, |b, wire| {
+            let mut codec = LengthPrefix::new();
+            let mut buf = BytesMut::with_capacity(2 * FEED);
+            b.iter(|| {
+                let mut n = 0;
+                for chunk in wire.chunks(FEED) {
+                    buf.extend_from_slice(chunk);
+                    while let Some(frame) = Decoder::decode(&mut codec, &mut buf).unwrap() {
+                        n += black_box(frame).len();
+                    }
+                }
+                assert_eq!(n, STREAM / size * size);
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("tokio-util", size), &wire, |b, wire| {
+            let mut codec = LengthDelimitedCodec::new();
+            let mut buf = BytesMut::with_capacity(2 * FEED);
+            b.iter(|| {
+                let mut n = 0;
+                for chunk in wire.chunks(FEED) {
+                    buf.extend_from_slice(chunk);
+                    while let Some(frame) = TokioDecoder::decode(&mut codec, &mut buf).unwrap() {
+                        n += black_box(frame.freeze()).len();
+                    }
+                }
+                assert_eq!(n, STREAM / size * size);
+            });
+        });
+        if size == 64 * 1024 {
+            group.bench_with_input(BenchmarkId::new("copy", size), &wire, |b, wire| {
+                let mut buf = BytesMut::with_capacity(2 * FEED);
+                b.iter(|| {
+                    for chunk in wire.chunks(FEED) {
+                        buf.extend_from_slice(chunk);
+                        black_box(&buf);
+                        buf.clear();
+                    }
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+/// Length-prefix encode of `Bytes` payloads into one buffer. "copy"
+/// appends the payloads alone.
+fn length_encode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("length_encode");
+    for size in SIZES {
+        let frames = payloads(size);
+        let mut dst = BytesMut::with_capacity(wire(&frames).len());
+        group.throughput(Throughput::Bytes(STREAM as u64));
+        group.bench_with_input(BenchmarkId::new("rionet", size), &frames, |b, frames| {
+            let mut codec = LengthPrefix::new();
+            b.iter(|| {
+                dst.clear();
+                for frame in frames {
+                    Encoder::encode(&mut codec, frame.clone(), &mut dst).unwrap();
+                }
+                black_box(&dst);
+            });
+        });
+        group.bench_with_input(
+            BenchmarkId::new("tokio-util", size),
+            &frames,
+            |b, frames| {
+                let mut codec = LengthDelimitedCodec::new();
+                b.iter(|| {
+                    dst.clear();
+                    for frame in frames {
+                        TokioEncoder::encode(&mut codec, frame.clone(), &mut dst).unwrap();
+                    }
+                    black_box(&dst);
+                });
+            },
+        );
+        if size == 64 * 1024 {
+            group.bench_with_input(BenchmarkId::new("copy", size), &frames, |b, frames| {
+                b.iter(|| {
+                    dst.clear();
+                    for frame in frames {
+                        dst.extend_from_slice(frame);
+                    }
+                    black_box(&dst);
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(length, length_decode, length_encode);
+criterion_main!(length);
