@@ -1077,10 +1077,12 @@ impl Decoder for LengthPrefix {
 macro_rules! encode_owned {
     ($($item:ty),* $(,)?) => {$(
         impl Encoder<$item> for LengthPrefix {
+            #[inline]
             fn encode(&mut self, item: $item, dst: &mut BytesMut) -> Result<()> {
                 self.encode_slice(&item, dst)
             }
 
+            #[inline]
             fn encode_parts<'i>(
                 &mut self,
                 item: &'i $item,
@@ -1096,10 +1098,12 @@ macro_rules! encode_owned {
 encode_owned!(Bytes, BytesMut, Vec<u8>);
 
 impl<'a> Encoder<&'a [u8]> for LengthPrefix {
+    #[inline]
     fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(item, dst)
     }
 
+    #[inline]
     fn encode_parts<'i>(
         &mut self,
         item: &'i &'a [u8],
