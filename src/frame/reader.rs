@@ -18,11 +18,13 @@ const REGION_CHUNKS: usize = 4;
 ///
 /// Bytes are read straight into the spare capacity of the buffer the
 /// decoder works on: no staging copy, and frames are split off that buffer
-/// as [`Bytes`] without copying. Reads are up to one chunk (64 KiB by
-/// default, see [`with_capacity`](FrameReader::with_capacity)); while a
+/// as [`Bytes`] without copying. Every read has room for one chunk (64 KiB
+/// by default, see [`with_capacity`](FrameReader::with_capacity)); while a
 /// frame bigger than a chunk is arriving, the chunk grows with what has
-/// arrived, so memory stays within twice the bytes actually received,
-/// whatever a header declares.
+/// arrived. The memory touched stays within twice the bytes actually
+/// received plus one chunk, whatever a header declares (buffer regions are
+/// allocated for four chunks, and zeroed a chunk at a time as reads need
+/// them).
 ///
 /// [`Interrupted`](io::ErrorKind::Interrupted) is retried. Other I/O errors
 /// are returned as [`Error::Io`]; the bytes read so far stay buffered
@@ -123,9 +125,9 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     }
 
     /// Like [`new`](FrameReader::new), starting from bytes already read from
-    /// `inner` by someone else: a [`RioReader`](crate)'s leftover read-ahead,
-    /// a protocol preamble parsed by hand. They are decoded before anything
-    /// is read from `inner`.
+    /// `inner` by someone else: a Rio line reader's leftover read-ahead
+    /// after a text handshake, a preamble parsed by hand. They are copied
+    /// once and decoded before anything is read from `inner`.
     ///
     /// # Examples
     ///
