@@ -31,6 +31,19 @@ fn wire(frames: &[Bytes]) -> Vec<u8> {
     dst.to_vec()
 }
 
+/// Appends `wire` to `buf` 64 KiB at a time, as reads would, calling
+/// `drain` after each chunk; returns the sum of what `drain` returned.
+fn feed(buf: &mut BytesMut, wire: &[u8], mut drain: impl FnMut(&mut BytesMut) -> usize) -> usize {
+    // Back to the front of the buffer, where the copy writes.
+    buf.reserve(wire.len());
+    let mut n = 0;
+    for chunk in wire.chunks(FEED) {
+        buf.extend_from_slice(chunk);
+        n += drain(buf);
+    }
+    n
+}
+
 /// Length-prefix decode: the wire arrives 64 KiB at a time into the
 /// decoder's buffer, as reads would; every frame is split off. "copy"
 /// appends the same chunks and throws them away: the floor any framer sits
@@ -47,15 +60,13 @@ fn length_decode(c: &mut Criterion) {
             let mut codec = LengthPrefix::new();
             let mut buf = BytesMut::with_capacity(wire.len() + FEED);
             b.iter(|| {
-                // Back to the front of the buffer, where the copy writes.
-                buf.reserve(wire.len());
-                let mut n = 0;
-                for chunk in wire.chunks(FEED) {
-                    buf.extend_from_slice(chunk);
-                    while let Some(frame) = Decoder::decode(&mut codec, &mut buf).unwrap() {
+                let n = feed(&mut buf, wire, |buf| {
+                    let mut n = 0;
+                    while let Some(frame) = Decoder::decode(&mut codec, buf).unwrap() {
                         n += black_box(frame).len();
                     }
-                }
+                    n
+                });
                 assert_eq!(n, STREAM / size * size);
             });
         });
@@ -63,15 +74,13 @@ fn length_decode(c: &mut Criterion) {
             let mut codec = LengthDelimitedCodec::new();
             let mut buf = BytesMut::with_capacity(wire.len() + FEED);
             b.iter(|| {
-                // Back to the front of the buffer, where the copy writes.
-                buf.reserve(wire.len());
-                let mut n = 0;
-                for chunk in wire.chunks(FEED) {
-                    buf.extend_from_slice(chunk);
-                    while let Some(frame) = TokioDecoder::decode(&mut codec, &mut buf).unwrap() {
+                let n = feed(&mut buf, wire, |buf| {
+                    let mut n = 0;
+                    while let Some(frame) = TokioDecoder::decode(&mut codec, buf).unwrap() {
                         n += black_box(frame.freeze()).len();
                     }
-                }
+                    n
+                });
                 assert_eq!(n, STREAM / size * size);
             });
         });

@@ -201,17 +201,27 @@ fn specs() -> Vec<Spec> {
     specs
 }
 
-/// Decodes `wire` fed in pieces cut at `cuts`, until end of stream.
-fn decode_split(codec: &mut LengthPrefix, wire: &[u8], cuts: &[usize]) -> Vec<Bytes> {
+/// `wire` cut at `cuts` (any order, clamped), in order.
+fn pieces<'a>(wire: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(wire.len())).collect();
     cuts.sort_unstable();
     cuts.push(wire.len());
+    let mut start = 0;
+    cuts.into_iter()
+        .map(|cut| {
+            let piece = &wire[start..cut];
+            start = cut;
+            piece
+        })
+        .collect()
+}
+
+/// Decodes `wire` fed in pieces cut at `cuts`, until end of stream.
+fn decode_split(codec: &mut LengthPrefix, wire: &[u8], cuts: &[usize]) -> Vec<Bytes> {
     let mut src = BytesMut::new();
     let mut frames = Vec::new();
-    let mut start = 0;
-    for cut in cuts {
-        src.extend_from_slice(&wire[start..cut]);
-        start = cut;
+    for piece in pieces(wire, cuts) {
+        src.extend_from_slice(piece);
         while let Some(frame) = codec.decode(&mut src).unwrap() {
             frames.push(frame);
         }
@@ -375,15 +385,10 @@ fn skip_wire() -> Vec<u8> {
 /// Frames as strings, errors as `skip:<len>`.
 fn decode_with_skips(wire: &[u8], cuts: &[usize]) -> Vec<String> {
     let mut codec = skip_codec();
-    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(wire.len())).collect();
-    cuts.sort_unstable();
-    cuts.push(wire.len());
     let mut src = BytesMut::new();
     let mut out = Vec::new();
-    let mut start = 0;
-    for cut in cuts {
-        src.extend_from_slice(&wire[start..cut]);
-        start = cut;
+    for piece in pieces(wire, cuts) {
+        src.extend_from_slice(piece);
         loop {
             match codec.decode(&mut src) {
                 Ok(Some(frame)) => {
