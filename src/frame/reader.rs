@@ -217,9 +217,13 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// memory is zeroed before a read lands in it. The point is to zero each
     /// byte once, one chunk at a time, not once per `read` call as a
     /// `resize`-then-`truncate` of the buffer would when reads come back
-    /// short (on a socket they usually do); reads then join `buf` with an
-    /// O(1) `unsplit`. On loopback TCP (benches/loopback.rs) the `memset`
-    /// is a small fraction of the kernel's own copy.
+    /// short (on a socket they often do); reads then join `buf` with an
+    /// O(1) `unsplit`. Measured on loopback TCP (benches/loopback.rs, 2
+    /// shared cores): with 64 KiB frames this was about 10% faster than
+    /// `reserve` + `resize` + `truncate` per read, level with 64 B frames;
+    /// in a profile the `memset` takes about 3% of the samples, against
+    /// about 16% for the kernel's two copies. `unsafe` (reading into
+    /// uninitialised capacity) would save that 3% and is not worth it.
     ///
     /// A region is allocated (not touched) for four chunks, so the pending
     /// bytes of a partial frame are copied to a new region once every four
