@@ -655,7 +655,7 @@ impl Layout {
     /// (left to the full parser).
     #[inline(always)]
     fn whole_frame(&self, src: &[u8], width: usize) -> Option<(usize, usize)> {
-        let head_len = self.offset + width;
+        let head_len = self.offset.saturating_add(width);
         let field = src.get(self.offset..head_len)?;
         let value = read_uint(field, self.little_endian);
         let header = if self.includes_header { 0 } else { head_len };
@@ -674,15 +674,15 @@ impl Layout {
         let off = self.offset;
         let (value, head_len) = match self.width {
             Width::Fixed(n) => {
-                let Some(field) = src.get(off..off + n) else {
+                let Some(field) = src.get(off..off.saturating_add(n)) else {
                     return Ok(None);
                 };
-                (read_uint(field, self.little_endian), off + n)
+                (read_uint(field, self.little_endian), off.saturating_add(n))
             }
             Width::Varint => match src.get(off..).map(decode_varint) {
                 None | Some(Ok(None)) => return Ok(None),
                 Some(Err(detail)) => return Err(detail),
-                Some(Ok(Some((value, n)))) => (value, off + n),
+                Some(Ok(Some((value, n)))) => (value, off.saturating_add(n)),
             },
         };
         let header = if self.includes_header {
@@ -723,7 +723,7 @@ impl Layout {
         // Fast path: a fixed-width field, the item is the body, and the
         // frame fits. Anything else (errors included) takes the long way.
         if let (None, Width::Fixed(width)) = (self.strip, self.width) {
-            let head_len = self.offset + width;
+            let head_len = self.offset.saturating_add(width);
             let header = if self.includes_header { head_len } else { 0 };
             let value = item.len() as i128 - i128::from(self.adjustment) + header as i128;
             let field_max = if width == 8 {
@@ -732,7 +732,7 @@ impl Layout {
                 (1 << (8 * width)) - 1
             };
             if (0..=i128::from(field_max)).contains(&value)
-                && head_len + item.len() <= self.max_frame_len
+                && head_len.saturating_add(item.len()) <= self.max_frame_len
             {
                 dst.reserve(head_len + extra);
                 if self.offset > 0 {
@@ -756,7 +756,7 @@ impl Layout {
         // bytes (zeros) and the length field.
         let body = item.len() as u64;
         let (width, value) = self.field_value(body)?;
-        let head_len = self.offset + width;
+        let head_len = self.offset.saturating_add(width);
         let whole = head_len as u64 + body;
         if whole > self.max_frame_len as u64 {
             return Err(Error::FrameTooLarge {
@@ -815,8 +815,10 @@ impl Layout {
                 };
                 (s, carried, old_field, 0)
             }
-            (Some(s), Width::Fixed(n)) if s < off + n => (off, 0, off + n - s, 0),
-            (Some(s), Width::Fixed(n)) => (off, 0, 0, s - off - n),
+            (Some(s), Width::Fixed(n)) if s < off.saturating_add(n) => {
+                (off, 0, off.saturating_add(n) - s, 0)
+            }
+            (Some(s), Width::Fixed(n)) => (off, 0, 0, s - off.saturating_add(n)),
             // Rejected by `build`.
             (Some(_), Width::Varint) => unreachable!("varint strip past the offset"),
         };
@@ -826,7 +828,7 @@ impl Layout {
         }
         let body = (item.len() - consumed) as u64 + zeros_after as u64;
         let (width, value) = self.field_value(body)?;
-        let head_len = off + width;
+        let head_len = off.saturating_add(width);
         let whole = head_len as u64 + body;
         if whole > self.max_frame_len as u64 {
             return Err(Error::FrameTooLarge {
@@ -849,7 +851,7 @@ impl Layout {
     fn field_value(&self, body: u64) -> Result<(usize, u64)> {
         let header_extra = |width: usize| {
             if self.includes_header {
-                (self.offset + width) as i128
+                (self.offset.saturating_add(width)) as i128
             } else {
                 0
             }
@@ -994,7 +996,7 @@ impl LengthPrefix {
                         return Err(match self.layout.oversize {
                             Oversize::Error => self.fail(Fault::TooLarge { len: head.whole }),
                             Oversize::Skip => {
-                                let now = src.len().min(head.whole as usize);
+                                let now = (src.len() as u64).min(head.whole) as usize;
                                 src.advance(now);
                                 self.state = if now as u64 == head.whole {
                                     State::Head
