@@ -80,6 +80,17 @@ pub enum Error {
         pending: Bytes,
     },
 
+    /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
+    /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
+    #[error("accept on {addr} failed: {source}")]
+    Accept {
+        /// The listener's local address.
+        addr: SocketAddr,
+        /// The error of `accept`.
+        #[source]
+        source: io::Error,
+    },
+
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -111,6 +122,7 @@ impl Error {
                 .unwrap_or(io::ErrorKind::Other),
             Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
+            Error::Accept { source, .. } => source.kind(),
             Error::Io(err) => err.kind(),
         }
     }

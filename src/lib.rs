@@ -13,3 +13,4 @@ mod net;
 mod rio;
 
 pub use error::{Attempt, Error, Result};
+pub use net::{Server, ServerHandle};

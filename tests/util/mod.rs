@@ -36,7 +36,10 @@ pub struct ScriptedReader {
 impl ScriptedReader {
     /// A reader that plays `steps` in order.
     pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
-        Self { steps: steps.into_iter().collect(), calls: 0 }
+        Self {
+            steps: steps.into_iter().collect(),
+            calls: 0,
+        }
     }
 
     /// A reader that hands out `data` in chunks of `chunk` bytes.
@@ -95,7 +98,10 @@ pub struct ScriptedWriter {
 impl ScriptedWriter {
     /// A writer that plays `steps` in order.
     pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
-        Self { steps: steps.into_iter().collect(), ..Self::default() }
+        Self {
+            steps: steps.into_iter().collect(),
+            ..Self::default()
+        }
     }
 
     fn accept(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
