@@ -182,3 +182,58 @@ impl fmt::Display for AttemptList<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(kind: io::ErrorKind) -> Attempt {
+        Attempt {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            error: io::Error::from(kind),
+            elapsed: Duration::from_millis(1),
+        }
+    }
+
+    #[test]
+    fn a_refusal_outranks_an_unreachable_network_whatever_the_order() {
+        use io::ErrorKind::*;
+        for order in [
+            [NetworkUnreachable, ConnectionRefused],
+            [ConnectionRefused, NetworkUnreachable],
+        ] {
+            let err = Error::Connect {
+                target: "example:1".into(),
+                attempts: order.map(attempt).into(),
+            };
+            assert_eq!(io::Error::from(err).kind(), ConnectionRefused);
+        }
+        let err = Error::Connect {
+            target: "example:1".into(),
+            attempts: vec![attempt(AddrNotAvailable), attempt(TimedOut)],
+        };
+        assert_eq!(err.kind(), TimedOut);
+    }
+
+    #[test]
+    fn attempts_are_listed_in_the_message() {
+        let err = Error::Listen {
+            port: 80,
+            attempts: vec![attempt(io::ErrorKind::AddrInUse)],
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with("could not listen on port 80: 127.0.0.1:1: "),
+            "{text}"
+        );
+        assert!(text.contains("after 1ms"), "{text}");
+    }
+
+    #[test]
+    fn io_errors_pass_through_unchanged() {
+        let err = Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+        let back = io::Error::from(err);
+        assert_eq!(back.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(back.to_string(), "gone");
+    }
+}

@@ -1,4 +1,65 @@
-//! Network-programming helpers in the spirit of CS:APP chapter 11.
+//! Network-programming helpers in the spirit of *CS:APP* chapter 11, done the
+//! way a careful systems engineer would do them today.
+//!
+//! - **Connecting and listening**: [`open_clientfd`] resolves a host and races
+//!   every address it gets the RFC 8305 way, so one dead address costs 250 ms
+//!   instead of the OS connect timeout, and when all fail the error lists every
+//!   attempt. [`open_listenfd`] listens dual-stack (`[::]` with `IPV6_V6ONLY`
+//!   off) with `SO_REUSEADDR` and CS:APP's backlog of 1024. [`Connector`] and
+//!   [`ListenOptions`] are the builders behind them.
+//! - **Serving** ([`Server`]): an accept loop that runs a handler per
+//!   connection, on a thread each (CS:APP's `echoservert`) or on a fixed pool
+//!   fed by a bounded queue (`echoservert_pre`); it survives transient accept
+//!   errors, backs off when out of file descriptors, contains handler panics,
+//!   and shuts down cleanly through a [`ServerHandle`].
+//! - **Framing** ([`frame`]): sans-IO [`frame::Decoder`] / [`frame::Encoder`]
+//!   traits that turn a TCP byte stream back into messages.
+//!
+//! Everything speaks std types (`TcpStream`, `TcpListener`, `io::Error`), so
+//! rionet drops into existing blocking code.
+//!
+//! # A first round trip
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::thread;
+//!
+//! # fn main() -> rionet::Result<()> {
+//! // Port 0: the OS picks a free port.
+//! let listener = rionet::open_listenfd(0)?;
+//! let port = listener.local_addr()?.port();
+//!
+//! let server = thread::spawn(move || -> std::io::Result<()> {
+//!     let (mut conn, _) = listener.accept()?;
+//!     let mut buf = [0u8; 5];
+//!     conn.read_exact(&mut buf)?;
+//!     conn.write_all(&buf) // echo it back
+//! });
+//!
+//! let mut client = rionet::open_clientfd("localhost", port)?;
+//! client.write_all(b"hello")?;
+//! let mut echo = [0u8; 5];
+//! client.read_exact(&mut echo)?;
+//! assert_eq!(&echo, b"hello");
+//! server.join().unwrap()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Errors
+//!
+//! Every fallible function returns [`rionet::Result`](Result), whose
+//! [`Error`] converts into [`std::io::Error`] with the most telling
+//! [`std::io::ErrorKind`], so `?` works in functions returning `io::Result`.
+//!
+//! # Features
+//!
+//! - `tokio-util`: the codecs also implement tokio-util's `Decoder` and
+//!   `Encoder`, for use with `FramedRead` / `FramedWrite`.
+//!
+//! # Minimum supported Rust version
+//!
+//! Rust 1.85 (edition 2024).
 #![deny(
     missing_docs,
     missing_debug_implementations,
@@ -13,4 +74,5 @@ mod net;
 mod rio;
 
 pub use error::{Attempt, Error, Result};
+pub use net::{Connector, ListenOptions, open_clientfd, open_listenfd};
 pub use net::{Server, ServerHandle};

@@ -90,7 +90,7 @@ const WAKE_RETRY_MIN: Duration = Duration::from_millis(100);
 /// use rionet::Server;
 ///
 /// fn main() -> rionet::Result<()> {
-///     let listener = std::net::TcpListener::bind("[::]:15213")?;
+///     let listener = rionet::open_listenfd(15213)?;
 ///     Server::new(listener).pool(4).serve(|stream, _peer| {
 ///         let _ = io::copy(&mut &stream, &mut &stream);
 ///     })
@@ -115,7 +115,7 @@ impl Server {
     /// a queue of 16 connections if [`pool`](Server::pool) is chosen.
     ///
     /// The listener must be listening already (as [`TcpListener::bind`] and
-    /// `rionet::open_listenfd` leave it). Nothing runs until
+    /// [`open_listenfd`](crate::open_listenfd) leave it). Nothing runs until
     /// [`spawn`](Server::spawn) or [`serve`](Server::serve).
     ///
     /// # Examples
@@ -300,7 +300,7 @@ impl Server {
     /// use std::io::{BufRead, BufReader, Write};
     ///
     /// fn main() -> rionet::Result<()> {
-    ///     let listener = std::net::TcpListener::bind("[::]:15213")?;
+    ///     let listener = rionet::open_listenfd(15213)?;
     ///     rionet::Server::new(listener).serve(|stream, peer| {
     ///         let mut out = &stream;
     ///         for line in BufReader::new(&stream).lines() {
