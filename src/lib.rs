@@ -74,5 +74,5 @@ mod net;
 mod rio;
 
 pub use error::{Attempt, Error, Result};
-pub use net::{Connector, ListenOptions, open_clientfd, open_listenfd};
+pub use net::{Connector, ListenOptions, bind_udp, open_clientfd, open_listenfd};
 pub use net::{Server, ServerHandle};

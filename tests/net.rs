@@ -287,3 +287,20 @@ fn a_port_in_use_is_reported_not_papered_over() {
     assert!(err.to_string().contains(&format!("port {port}")), "{err}");
     assert!(!err.attempts().is_empty());
 }
+
+#[test]
+fn udp_socket_is_dual_stack_and_refuses_a_second_server() {
+    let socket = rionet::bind_udp(0).unwrap();
+    socket.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let local = socket.local_addr().unwrap();
+    assert!(local.ip().is_unspecified() && local.is_ipv6(), "{local}");
+    for peer_ip in ["127.0.0.1", "::1"] {
+        let peer = std::net::UdpSocket::bind((peer_ip, 0)).unwrap();
+        peer.send_to(b"ping", (peer_ip, local.port())).unwrap();
+        let mut buf = [0u8; 8];
+        let (n, _) = socket.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"ping", "from {peer_ip}");
+    }
+    let err = rionet::bind_udp(local.port()).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AddrInUse, "{err}");
+}

@@ -136,30 +136,7 @@ impl ListenOptions {
     ///
     /// [`Error::Listen`] listing each address tried and why it failed.
     pub fn listen(&self, port: u16) -> Result<TcpListener> {
-        let candidates = match self.bind_addr {
-            Some(ip) => vec![ip],
-            None => vec![Ipv6Addr::UNSPECIFIED.into(), Ipv4Addr::UNSPECIFIED.into()],
-        };
-        let mut attempts = Vec::new();
-        for ip in candidates {
-            let addr = SocketAddr::new(ip, port);
-            let began = Instant::now();
-            match self.bind(addr) {
-                Ok(listener) => return Ok(listener),
-                Err(error) => {
-                    let ipv6_missing = ip.is_ipv6() && means_no_ipv6(&error);
-                    attempts.push(Attempt {
-                        addr,
-                        error,
-                        elapsed: began.elapsed(),
-                    });
-                    if !ipv6_missing {
-                        break;
-                    }
-                }
-            }
-        }
-        Err(Error::Listen { port, attempts })
+        bind_wildcard(self.bind_addr, port, |addr| self.bind(addr))
     }
 
     fn bind(&self, addr: SocketAddr) -> io::Result<TcpListener> {
@@ -177,6 +154,39 @@ impl ListenOptions {
         socket.listen(self.backlog)?;
         Ok(socket.into())
     }
+}
+
+/// Binds `ip` (or, for `None`, `[::]` and then, only where the host has no
+/// IPv6, `0.0.0.0`) on `port` with `bind`, listing every failure.
+pub(crate) fn bind_wildcard<T>(
+    ip: Option<IpAddr>,
+    port: u16,
+    bind: impl Fn(SocketAddr) -> io::Result<T>,
+) -> Result<T> {
+    let candidates = match ip {
+        Some(ip) => vec![ip],
+        None => vec![Ipv6Addr::UNSPECIFIED.into(), Ipv4Addr::UNSPECIFIED.into()],
+    };
+    let mut attempts = Vec::new();
+    for ip in candidates {
+        let addr = SocketAddr::new(ip, port);
+        let began = Instant::now();
+        match bind(addr) {
+            Ok(bound) => return Ok(bound),
+            Err(error) => {
+                let ipv6_missing = ip.is_ipv6() && means_no_ipv6(&error);
+                attempts.push(Attempt {
+                    addr,
+                    error,
+                    elapsed: began.elapsed(),
+                });
+                if !ipv6_missing {
+                    break;
+                }
+            }
+        }
+    }
+    Err(Error::Listen { port, attempts })
 }
 
 /// Whether an error from an IPv6 socket means the host has no IPv6 at all.
