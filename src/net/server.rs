@@ -35,8 +35,10 @@ const WAKE_RETRY_MIN: Duration = Duration::from_millis(100);
 ///   ([`Server::queue_capacity`], CS:APP's `SBUFSIZE`).
 ///
 /// The handler is any `Fn(TcpStream, SocketAddr) + Send + Sync + 'static`:
-/// it gets the connection and the peer's address, and the connection closes
-/// when the handler drops the stream.
+/// it gets the connection and the peer's address. The server keeps a
+/// duplicate of the socket (to shut it down on [`ServerHandle::shutdown`])
+/// until the handler returns, so the connection closes when the handler
+/// returns, or earlier if it calls [`TcpStream::shutdown`].
 ///
 /// The accept loop never spins and never gives up on a passing error:
 ///
