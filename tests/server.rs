@@ -152,7 +152,9 @@ fn shutdown_unblocks_and_joins(server: &mut Server, clients: usize) {
         .spawn(move |stream, _| {
             started_tx.lock().unwrap().send(()).unwrap();
             let mut byte = [0; 1];
-            // No timeout on purpose: only shutdown ends this read.
+            // A timeout far beyond the one on shutdown: only shutdown can
+            // end this read in time.
+            stream.set_read_timeout(Some(IO_TIMEOUT * 6)).unwrap();
             let _ = (&stream).read(&mut byte);
             counter.fetch_add(1, Ordering::SeqCst);
         })
