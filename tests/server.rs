@@ -48,6 +48,22 @@ fn round_trip(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, line: &
     reply
 }
 
+/// Asserts that the server closed the connection (end of stream or a
+/// reset) without sending anything more; a read timeout fails.
+fn assert_closed(mut from: impl Read) {
+    let mut rest = Vec::new();
+    match from.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "got {rest:?}"),
+        Err(err) => assert!(
+            matches!(
+                err.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+            ),
+            "the connection was not closed: {err}"
+        ),
+    }
+}
+
 /// Runs `shutdown` on another thread and fails the test if it has not
 /// returned within the I/O timeout.
 fn shutdown_within_timeout(server: ServerHandle) -> rionet::Result<()> {
@@ -114,12 +130,9 @@ fn pool_serves_as_many_concurrent_clients_as_workers() {
 
 fn panicking_handler_loses_only_its_connection(server: ServerHandle) {
     for _ in 0..3 {
-        let (mut stream, mut reader) = connect(&server);
+        let (mut stream, reader) = connect(&server);
         writeln!(stream, "panic").unwrap();
-        let mut rest = Vec::new();
-        // End of stream (or a reset): the connection is gone, nothing echoed.
-        let _ = reader.read_to_end(&mut rest);
-        assert!(rest.is_empty(), "got {rest:?}");
+        assert_closed(reader);
         let (mut stream, mut reader) = connect(&server);
         assert_eq!(
             round_trip(&mut stream, &mut reader, "still here"),
@@ -174,10 +187,8 @@ fn shutdown_unblocks_and_joins(server: &mut Server, clients: usize) {
         clients,
         "shutdown returned before the handlers"
     );
-    for mut stream in idle {
-        let mut rest = Vec::new();
-        let _ = stream.read_to_end(&mut rest);
-        assert!(rest.is_empty());
+    for stream in idle {
+        assert_closed(stream);
     }
 }
 
@@ -316,4 +327,52 @@ fn serve_stops_with_an_accept_error_when_the_listener_breaks() {
         }
         other => panic!("expected an accept error, got {other:?}"),
     }
+}
+
+/// A server whose handlers echo lines, with two clients connected and
+/// served.
+fn server_with_two_clients() -> (ServerHandle, [(TcpStream, BufReader<TcpStream>); 2]) {
+    let server = Server::new(listener()).spawn(echo_lines).unwrap();
+    let mut clients = [connect(&server), connect(&server)];
+    for (stream, reader) in &mut clients {
+        assert_eq!(round_trip(stream, reader, "hi"), "hi\n");
+    }
+    (server, clients)
+}
+
+/// `shutdown_after` lets live connections finish their exchange, and
+/// returns as soon as the last one has ended.
+#[test]
+fn shutdown_after_lets_live_connections_finish() {
+    let (server, [(mut first, mut first_reader), second]) = server_with_two_clients();
+    let (tx, rx) = mpsc::channel();
+    // A grace period far beyond the test's timeout: only the clients
+    // leaving can make it return in time.
+    thread::spawn(move || tx.send(server.shutdown_after(IO_TIMEOUT * 6)).unwrap());
+    assert_eq!(
+        round_trip(&mut first, &mut first_reader, "last words"),
+        "last words\n"
+    );
+    drop((first, first_reader, second));
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("shutdown_after did not return")
+        .unwrap();
+}
+
+/// `shutdown_after` cuts off the connections still open when the grace
+/// period is over.
+#[test]
+fn shutdown_after_cuts_off_connections_after_the_grace_period() {
+    let (server, clients) = server_with_two_clients();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        tx.send(server.shutdown_after(Duration::from_millis(50)))
+            .unwrap()
+    });
+    for (_, reader) in clients {
+        assert_closed(reader);
+    }
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("shutdown_after did not return")
+        .unwrap();
 }

@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream}
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -402,13 +402,15 @@ impl ServerHandle {
     /// Stops the server and waits until all of its threads have finished.
     ///
     /// In order: no new handler starts (connections still queued for a pool
-    /// are closed unserved); every live connection is shut down in both
-    /// directions (`shutdown(SHUT_RDWR)`), so a handler blocked reading sees
-    /// end of stream and its writes fail; the accept loop, blocked in
-    /// `accept`, is woken by a connection to the listener's own address (the
-    /// loopback address of the same family when it is bound to `0.0.0.0` or
-    /// `[::]`), repeated with growing pauses until the loop has noticed; then
-    /// the accept thread, the workers and the connection threads are joined.
+    /// are closed unserved); the accept loop, blocked in `accept`, is woken
+    /// by a connection to the listener's own address (the loopback address
+    /// of the same family when it is bound to `0.0.0.0` or `[::]`); every
+    /// live connection is shut down in both directions (`shutdown(SHUT_RDWR)`),
+    /// so a handler blocked reading sees end of stream and its writes fail;
+    /// the wake-up is repeated, with growing pauses, until the loop has
+    /// noticed; then the accept thread, the workers and the connection
+    /// threads are joined. [`shutdown_after`](ServerHandle::shutdown_after)
+    /// lets live connections finish first.
     ///
     /// It returns promptly as long as handlers return once their connection
     /// fails. Waking by connection keeps `accept` blocking (no polling
@@ -432,16 +434,49 @@ impl ServerHandle {
     /// # }
     /// ```
     pub fn shutdown(mut self) -> Result<()> {
-        self.stop_and_join()
+        self.stop_and_join(Duration::ZERO)
     }
 
-    fn stop_and_join(&mut self) -> Result<()> {
+    /// Like [`shutdown`](ServerHandle::shutdown), but gives the live
+    /// connections up to `grace` to end on their own before shutting down
+    /// those that are left.
+    ///
+    /// No new handler starts meanwhile: the accept loop is told to stop
+    /// first, and connections queued for a pool are closed unserved. It
+    /// returns as soon as the last handler has returned, `grace` at most
+    /// after it was called (plus the time handlers take to notice the
+    /// shutdown).
+    ///
+    /// # Errors
+    ///
+    /// As [`shutdown`](ServerHandle::shutdown).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let server = rionet::Server::new(listener).spawn(|_, _| {})?;
+    /// // Let clients finish what they are doing, for up to 5 seconds.
+    /// server.shutdown_after(Duration::from_secs(5))?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn shutdown_after(mut self, grace: Duration) -> Result<()> {
+        self.stop_and_join(grace)
+    }
+
+    fn stop_and_join(&mut self, grace: Duration) -> Result<()> {
         let Some(acceptor) = self.acceptor.take() else {
             return Ok(());
         };
-        self.shared.stop();
+        self.shared.stop_accepting();
         // In case the loop is pausing after a resource error.
         acceptor.thread().unpark();
+        wake(self.local_addr);
+        self.shared.close_live_after(grace);
         let done = self.done.get_mut().unwrap_or_else(PoisonError::into_inner);
         let mut pause = WAKE_RETRY_MIN;
         while let Err(TryRecvError::Empty) = done.try_recv() {
@@ -459,7 +494,7 @@ impl ServerHandle {
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        if let Err(err) = self.stop_and_join() {
+        if let Err(err) = self.stop_and_join(Duration::ZERO) {
             eprintln!("rionet server on {}: {err}", self.local_addr);
         }
     }
@@ -482,6 +517,8 @@ struct Shared {
     local_addr: SocketAddr,
     accepted: AtomicU64,
     state: Mutex<State>,
+    /// Notified when the last live connection ends.
+    idle: Condvar,
 }
 
 #[derive(Debug, Default)]
@@ -499,6 +536,7 @@ impl Shared {
             local_addr,
             accepted: AtomicU64::new(0),
             state: Mutex::new(State::default()),
+            idle: Condvar::new(),
         }
     }
 
@@ -512,10 +550,29 @@ impl Shared {
         self.lock().stopped
     }
 
-    /// Marks the server stopped and shuts every live connection down.
-    fn stop(&self) {
+    /// Marks the server stopped: no handler starts from now on.
+    fn stop_accepting(&self) {
+        self.lock().stopped = true;
+    }
+
+    /// Waits up to `grace` for the live connections to end, then shuts
+    /// down in both directions those that are left.
+    fn close_live_after(&self, grace: Duration) {
+        let deadline = Instant::now() + grace;
         let mut state = self.lock();
-        state.stopped = true;
+        while !state.live.is_empty() {
+            let Some(left) = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|d| !d.is_zero())
+            else {
+                break;
+            };
+            state = self
+                .idle
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
         for stream in state.live.values() {
             let _ = stream.shutdown(Shutdown::Both);
         }
@@ -554,7 +611,11 @@ struct Tracked<'a> {
 
 impl Drop for Tracked<'_> {
     fn drop(&mut self) {
-        self.shared.lock().live.remove(&self.id);
+        let mut state = self.shared.lock();
+        state.live.remove(&self.id);
+        if state.live.is_empty() {
+            self.shared.idle.notify_all();
+        }
     }
 }
 
@@ -877,7 +938,7 @@ mod tests {
     #[test]
     fn pause_grows_and_is_bounded() {
         let shared = Shared::new("127.0.0.1:1".parse().unwrap());
-        shared.stop(); // makes pause return at once
+        shared.stop_accepting(); // makes pause return at once
         let mut backoff = BACKOFF_MIN;
         for _ in 0..20 {
             pause(&shared, &mut backoff);
