@@ -80,6 +80,31 @@ pub enum Error {
         pending: Bytes,
     },
 
+    /// A robust read or write ([`readn`](crate::readn),
+    /// [`writen`](crate::writen), [`RioReader::readnb`](crate::RioReader::readnb)
+    /// ...) failed after `transferred` bytes had already been moved. Those
+    /// bytes are not lost: they sit at the front of the caller's buffer (read)
+    /// or are already in the writer (write).
+    #[error("i/o error after {transferred} bytes: {source}")]
+    PartialIo {
+        /// Bytes read into, or written from, the caller's buffer before the
+        /// error.
+        transferred: usize,
+        /// The error that stopped the transfer; [`Error::kind`] is its kind.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A line is longer than the reader's maximum line length. The line was
+    /// discarded; the reader carries on with the next line.
+    #[error("line of {len} bytes exceeds the maximum of {max} bytes")]
+    LineTooLong {
+        /// The line's length in bytes, its `\n` included.
+        len: u64,
+        /// The reader's maximum line length.
+        max: usize,
+    },
+
     /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
     /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
     #[error("accept on {addr} failed: {source}")]
@@ -122,6 +147,8 @@ impl Error {
                 .unwrap_or(io::ErrorKind::Other),
             Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
+            Error::PartialIo { source, .. } => source.kind(),
+            Error::LineTooLong { .. } => io::ErrorKind::InvalidData,
             Error::Accept { source, .. } => source.kind(),
             Error::Io(err) => err.kind(),
         }

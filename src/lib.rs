@@ -12,6 +12,11 @@
 //!   fed by a bounded queue (`echoservert_pre`); it survives transient accept
 //!   errors, backs off when out of file descriptors, contains handler panics,
 //!   and shuts down cleanly through a [`ServerHandle`].
+//! - **Robust I/O** (CS:APP's Rio): [`readn`] / [`writen`] /
+//!   [`writen_vectored`] move whole buffers, retry `Interrupted`, and report
+//!   how many bytes moved before an error. [`RioReader`] reads bounded lines
+//!   ([`RioReader::readlineb`], the zero-copy [`RioReader::read_line_slice`])
+//!   and byte counts ([`RioReader::readnb`]) from one buffered stream.
 //! - **Framing** ([`frame`]): sans-IO [`frame::Decoder`] / [`frame::Encoder`]
 //!   traits that turn a TCP byte stream back into messages.
 //!
@@ -76,3 +81,4 @@ mod rio;
 pub use error::{Attempt, Error, Result};
 pub use net::{Connector, ListenOptions, bind_udp, open_clientfd, open_listenfd};
 pub use net::{Server, ServerHandle};
+pub use rio::{LinePolicy, RioReader, readn, writen, writen_vectored};
