@@ -278,7 +278,10 @@ fn echoserver_listens_on_15213_by_default() {
         }
         if let Some(status) = server.child.0.try_wait().unwrap() {
             let stderr: Vec<String> = server.stderr.try_iter().collect();
-            let in_use = TcpListener::bind("127.0.0.1:15213").is_err();
+            let in_use = ["127.0.0.1:15213", "[::]:15213"].iter().any(|addr| {
+                TcpListener::bind(addr)
+                    .is_err_and(|err| err.kind() == std::io::ErrorKind::AddrInUse)
+            });
             if in_use {
                 eprintln!(
                     "SKIPPED: port 15213 is in use by another process; echoserver said {stderr:?}"
