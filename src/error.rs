@@ -105,6 +105,27 @@ pub enum Error {
         max: usize,
     },
 
+    /// An encoder was handed a payload its decoder would not read back whole:
+    /// a delimiter (or line ending) starts at `offset` inside it, possibly
+    /// running into the delimiter the encoder appends. Nothing was written.
+    #[error("frame of {len} bytes contains a delimiter at offset {offset}")]
+    DelimiterInFrame {
+        /// Where the delimiter starts, from the start of the payload.
+        offset: usize,
+        /// The payload's size in bytes.
+        len: usize,
+    },
+
+    /// A fixed-length encoder was handed a payload of another size. Nothing
+    /// was written.
+    #[error("frame of {len} bytes does not match the fixed frame length of {expected} bytes")]
+    FrameLengthMismatch {
+        /// The payload's size in bytes.
+        len: usize,
+        /// The codec's frame length in bytes.
+        expected: usize,
+    },
+
     /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
     /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
     #[error("accept on {addr} failed: {source}")]
@@ -149,6 +170,9 @@ impl Error {
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
             Error::PartialIo { source, .. } => source.kind(),
             Error::LineTooLong { .. } => io::ErrorKind::InvalidData,
+            Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
+                io::ErrorKind::InvalidInput
+            }
             Error::Accept { source, .. } => source.kind(),
             Error::Io(err) => err.kind(),
         }

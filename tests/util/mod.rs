@@ -184,3 +184,238 @@ pub fn example(name: &str) -> std::path::PathBuf {
     assert!(path.exists(), "example binary {} not found", path.display());
     path
 }
+
+/// Feeds `data` to `decoder` in pieces cut at `cuts` (as [`ScriptedReader::split_at`]
+/// would hand them out), calling `decode` after each piece until it returns
+/// `Ok(None)` and `decode_eof` at the end until it does too. Returns every
+/// outcome, frames and errors, in order. Panics if the decoder stops making
+/// progress.
+pub fn decode_in_pieces<D: rionet::frame::Decoder>(
+    decoder: &mut D,
+    data: &[u8],
+    cuts: &[usize],
+) -> Vec<rionet::Result<bytes::Bytes>> {
+    let mut reader = ScriptedReader::split_at(data, cuts);
+    decode_reader(decoder, &mut reader, data.len().max(1))
+}
+
+/// Reads `reader` to its end in reads of at most `chunk` bytes, decoding as
+/// [`decode_in_pieces`] does; `Interrupted` is retried, other read errors panic.
+pub fn decode_reader<D: rionet::frame::Decoder, R: Read>(
+    decoder: &mut D,
+    reader: &mut R,
+    chunk: usize,
+) -> Vec<rionet::Result<bytes::Bytes>> {
+    let mut out = Vec::new();
+    let mut buf = bytes::BytesMut::new();
+    let mut scratch = vec![0u8; chunk];
+    // Every outcome but an error consumes at least one byte, and no decoder
+    // reports twice without progress: bound the calls by the bytes seen.
+    let mut budget: usize = 16;
+    loop {
+        let n = match reader.read(&mut scratch) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => panic!("read failed: {e}"),
+        };
+        budget += 2 * n + 2;
+        let eof = n == 0;
+        buf.extend_from_slice(&scratch[..n]);
+        loop {
+            assert!(budget > 0, "decoder made no progress");
+            budget -= 1;
+            let outcome = if eof {
+                decoder.decode_eof(&mut buf)
+            } else {
+                decoder.decode(&mut buf)
+            };
+            match outcome {
+                Ok(None) => break,
+                Ok(Some(frame)) => out.push(Ok(frame)),
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        if eof {
+            assert!(buf.is_empty(), "decode_eof left {} bytes", buf.len());
+            return out;
+        }
+    }
+}
+
+/// One outcome of decoding, comparable across decoders and models.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A frame.
+    Frame(Vec<u8>),
+    /// `Error::FrameTooLarge` with this `len`.
+    TooLarge(u64),
+    /// `Error::FrameSkipped` with this `len`.
+    Skipped(u64),
+    /// `Error::PartialFrame` with these pending bytes.
+    Partial(Vec<u8>),
+}
+
+/// The outcomes of [`decode_in_pieces`] as [`Event`]s; panics on any other error.
+pub fn events(outcomes: Vec<rionet::Result<bytes::Bytes>>) -> Vec<Event> {
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Ok(frame) => Event::Frame(frame.to_vec()),
+            Err(rionet::Error::FrameTooLarge { len, .. }) => Event::TooLarge(len),
+            Err(rionet::Error::FrameSkipped { len, .. }) => Event::Skipped(len),
+            Err(rionet::Error::PartialFrame { pending }) => Event::Partial(pending.to_vec()),
+            Err(e) => panic!("unexpected error: {e}"),
+        })
+        .collect()
+}
+
+/// A naive model of a delimiter framer over a whole stream: the frame ends
+/// at the earliest offset where a delimiter matches, the longest one on a
+/// tie; a payload over `max` is one oversize event with its full length
+/// (`TooLarge` under `Oversize::Error`, `Skipped` under `Skip`); bytes after
+/// the last delimiter are `Partial` (or oversize, if over `max`).
+pub fn naive_delimited(
+    data: &[u8],
+    delimiters: &[&[u8]],
+    strip: bool,
+    max: usize,
+    skip: bool,
+) -> Vec<Event> {
+    let oversize = |len: usize| {
+        if skip {
+            Event::Skipped(len as u64)
+        } else {
+            Event::TooLarge(len as u64)
+        }
+    };
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let found = (pos..data.len()).find_map(|p| {
+            delimiters
+                .iter()
+                .filter(|d| data[p..].starts_with(d))
+                .map(|d| d.len())
+                .max()
+                .map(|len| (p, len))
+        });
+        match found {
+            Some((p, len)) => {
+                let end = if strip { p } else { p + len };
+                out.push(if p - pos > max {
+                    oversize(p - pos)
+                } else {
+                    Event::Frame(data[pos..end].to_vec())
+                });
+                pos = p + len;
+            }
+            None => {
+                let rest = data.len() - pos;
+                out.push(if rest > max {
+                    oversize(rest)
+                } else {
+                    Event::Partial(data[pos..].to_vec())
+                });
+                pos = data.len();
+            }
+        }
+    }
+    out
+}
+
+/// Checks decoder `events` against `model` events: equal, except that a
+/// `TooLarge` length is only known to be over `max` and at most the model's.
+pub fn assert_events_match(actual: &[Event], model: &[Event], max: usize) {
+    assert_eq!(
+        actual.len(),
+        model.len(),
+        "actual {actual:?}\nmodel  {model:?}"
+    );
+    for (a, m) in actual.iter().zip(model) {
+        match (a, m) {
+            (Event::TooLarge(a_len), Event::TooLarge(m_len)) => assert!(
+                *a_len > max as u64 && a_len <= m_len,
+                "FrameTooLarge len {a_len}, frame of {m_len} bytes, max {max}"
+            ),
+            _ => assert_eq!(a, m, "actual {actual:?}\nmodel  {model:?}"),
+        }
+    }
+}
+
+/// Feeds `data` to a tokio-util decoder in exactly the pieces
+/// [`decode_in_pieces`] uses, `decode` after each piece and `decode_eof` at
+/// the end; returns frames as [`Event::Frame`] and any error as
+/// `Event::TooLarge(0)` (tokio-util's length errors carry no size).
+pub fn tokio_decode_in_pieces<D>(decoder: &mut D, data: &[u8], cuts: &[usize]) -> Vec<Event>
+where
+    D: tokio_util::codec::Decoder,
+    D::Item: AsRef<[u8]>,
+{
+    let mut reader = ScriptedReader::split_at(data, cuts);
+    let mut scratch = vec![0u8; data.len().max(1)];
+    let mut buf = bytes::BytesMut::new();
+    let mut out = Vec::new();
+    loop {
+        let n = reader.read(&mut scratch).unwrap();
+        buf.extend_from_slice(&scratch[..n]);
+        for _ in 0..=2 * data.len() + 2 {
+            let outcome = if n == 0 {
+                decoder.decode_eof(&mut buf)
+            } else {
+                decoder.decode(&mut buf)
+            };
+            match outcome {
+                Ok(Some(frame)) => out.push(Event::Frame(frame.as_ref().to_vec())),
+                Ok(None) => break,
+                Err(_) => out.push(Event::TooLarge(0)),
+            }
+        }
+        if n == 0 {
+            return out;
+        }
+    }
+}
+
+/// Cut points that split `data` into single bytes, for [`decode_in_pieces`].
+pub fn every_byte(data: &[u8]) -> Vec<usize> {
+    (1..data.len()).collect()
+}
+
+/// What [`encode_frames`] wrote and refused.
+#[derive(Debug)]
+pub struct Encoded {
+    /// The wire bytes of the accepted frames.
+    pub wire: bytes::BytesMut,
+    /// The frames the encoder accepted, in order.
+    pub accepted: Vec<Vec<u8>>,
+    /// The refused frames, with the offset their `Error::DelimiterInFrame` names.
+    pub refused: Vec<(Vec<u8>, usize)>,
+}
+
+/// Encodes `frames` one after the other into one buffer. Checks that a
+/// refusal (`Error::DelimiterInFrame`) wrote nothing and names the frame's
+/// length; panics on any other error.
+pub fn encode_frames<E>(encoder: &mut E, frames: &[Vec<u8>]) -> Encoded
+where
+    E: for<'a> rionet::frame::Encoder<&'a [u8]>,
+{
+    let mut out = Encoded {
+        wire: bytes::BytesMut::new(),
+        accepted: Vec::new(),
+        refused: Vec::new(),
+    };
+    for frame in frames {
+        let before = out.wire.clone();
+        match encoder.encode(&frame[..], &mut out.wire) {
+            Ok(()) => out.accepted.push(frame.clone()),
+            Err(rionet::Error::DelimiterInFrame { offset, len }) => {
+                assert_eq!(len, frame.len());
+                assert!(offset <= len, "offset {offset} past a {len}-byte frame");
+                assert_eq!(out.wire, before, "a refused frame was written");
+                out.refused.push((frame.clone(), offset));
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    out
+}

@@ -1,0 +1,159 @@
+//! Framing throughput: rionet codecs next to their tokio-util peers, fed the
+//! same bytes in the same chunks, so every figure reads as a ratio.
+//!
+//! Run with `cargo bench --bench framing -- --warm-up-time 1 --measurement-time 3`.
+
+use std::hint::black_box;
+
+use bytes::BytesMut;
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use rionet::frame::{Delimited, Lines};
+use tokio_util::codec::{AnyDelimiterCodec, LinesCodec};
+
+/// About 64 MiB of input per iteration.
+const INPUT_LEN: usize = 64 << 20;
+/// What a socket read typically hands over.
+const CHUNK: usize = 64 << 10;
+
+/// A deterministic xorshift64 generator: the same input on every run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+/// About `INPUT_LEN` bytes of lowercase ASCII records whose lengths are
+/// uniform in 1..=127 bytes, each ended by one of `ends` (chosen at random).
+fn records(ends: &[&[u8]]) -> Vec<u8> {
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut out = Vec::with_capacity(INPUT_LEN + 128);
+    while out.len() < INPUT_LEN {
+        let len = 1 + (rng.next() % 127) as usize;
+        out.extend((0..len).map(|_| b'a' + (rng.next() % 26) as u8));
+        out.extend_from_slice(ends[(rng.next() % ends.len() as u64) as usize]);
+    }
+    out
+}
+
+/// Feeds `input` in `CHUNK`-byte pieces to `decode_all`, which must take
+/// every complete frame off the buffer.
+fn feed(input: &[u8], mut decode_all: impl FnMut(&mut BytesMut)) {
+    let mut buf = BytesMut::with_capacity(2 * CHUNK);
+    for chunk in input.chunks(CHUNK) {
+        buf.extend_from_slice(chunk);
+        decode_all(&mut buf);
+    }
+    assert!(buf.is_empty(), "input ends with a delimiter");
+}
+
+/// Benches a rionet decoder made by `make` over `input`, in the group.
+fn rionet_decode<D: rionet::frame::Decoder>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    make: impl Fn() -> D,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let mut codec = make();
+            feed(input, |buf| {
+                while let Some(frame) = codec.decode(buf).unwrap() {
+                    black_box(frame);
+                }
+            })
+        })
+    });
+}
+
+/// Benches a tokio-util decoder made by `make` over `input`, in the group,
+/// exactly as [`rionet_decode`] does.
+fn tokio_util_decode<D>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    make: impl Fn() -> D,
+) where
+    D: tokio_util::codec::Decoder,
+    D::Error: std::fmt::Debug,
+{
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let mut codec = make();
+            feed(input, |buf| {
+                while let Some(frame) = codec.decode(buf).unwrap() {
+                    black_box(frame);
+                }
+            })
+        })
+    });
+}
+
+/// Lines decode: rionet `Lines` and `Delimited` next to tokio-util
+/// `LinesCodec` and `AnyDelimiterCodec`, over `\n`-ended lines.
+fn bench_lines_decode(c: &mut Criterion) {
+    let input = records(&[b"\n"]);
+    let mut group = c.benchmark_group("lines_decode");
+    group
+        .throughput(Throughput::Bytes(input.len() as u64))
+        .sample_size(10);
+    rionet_decode(&mut group, "rionet_Lines", &input, Lines::new);
+    rionet_decode(&mut group, "rionet_Delimited", &input, || {
+        Delimited::new(b"\n")
+    });
+    tokio_util_decode(&mut group, "tokio_util_LinesCodec", &input, LinesCodec::new);
+    tokio_util_decode(&mut group, "tokio_util_AnyDelimiterCodec", &input, || {
+        AnyDelimiterCodec::new(b"\n".to_vec(), b"\n".to_vec())
+    });
+    group.finish();
+}
+
+/// Delimiter decode: records ended by any of `,` `;` `\n`, rionet
+/// `Delimited` (memchr3) next to tokio-util `AnyDelimiterCodec`; and lines
+/// ended by `\r\n`, rionet `Delimited` (memmem) and `Lines::crlf` next to
+/// tokio-util `LinesCodec` on the same bytes.
+fn bench_delimiter_decode(c: &mut Criterion) {
+    let any_of_3 = records(&[b",", b";", b"\n"]);
+    let mut group = c.benchmark_group("delimiter_decode_any_of_3");
+    group
+        .throughput(Throughput::Bytes(any_of_3.len() as u64))
+        .sample_size(10);
+    rionet_decode(&mut group, "rionet_Delimited", &any_of_3, || {
+        Delimited::builder()
+            .delimiter(b",")
+            .delimiter(b";")
+            .delimiter(b"\n")
+            .build()
+    });
+    tokio_util_decode(
+        &mut group,
+        "tokio_util_AnyDelimiterCodec",
+        &any_of_3,
+        || AnyDelimiterCodec::new(b",;\n".to_vec(), b",".to_vec()),
+    );
+    group.finish();
+
+    let crlf = records(&[b"\r\n"]);
+    let mut group = c.benchmark_group("delimiter_decode_crlf");
+    group
+        .throughput(Throughput::Bytes(crlf.len() as u64))
+        .sample_size(10);
+    rionet_decode(&mut group, "rionet_Delimited", &crlf, || {
+        Delimited::new(b"\r\n")
+    });
+    rionet_decode(&mut group, "rionet_Lines_crlf", &crlf, Lines::crlf);
+    tokio_util_decode(&mut group, "tokio_util_LinesCodec", &crlf, LinesCodec::new);
+    group.finish();
+}
+
+criterion_group!(
+    delimiter_benches,
+    bench_lines_decode,
+    bench_delimiter_decode
+);
+criterion_main!(delimiter_benches);

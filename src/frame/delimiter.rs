@@ -1,0 +1,453 @@
+//! `Delimited`: frames ended by one of several delimiters.
+
+use bytes::{Bytes, BytesMut};
+
+use super::scan::{Scanner, Search};
+use super::{Decoder, Encoder, Oversize};
+use crate::Result;
+
+/// The default maximum frame length of [`Delimited`] and
+/// [`Lines`](super::Lines): 64 KiB.
+pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
+
+/// A codec for frames ended by a delimiter: one or more delimiters, each of
+/// one or more bytes.
+///
+/// ```text
+/// +------------ frame ------------+-- delimiter --+
+/// | payload (no delimiter inside) |  e.g. "\r\n"  |  next frame ...
+/// +-------------------------------+---------------+
+/// ```
+///
+/// # Decoding
+///
+/// A frame ends at the **earliest** delimiter in the stream; when several
+/// delimiters match at that same offset, the **longest** wins (with
+/// delimiters `"\r"` and `"\r\n"`, the bytes `a\r\nb` give the frame `a`,
+/// then `b...`). When a shorter delimiter has matched but the bytes so far
+/// could still be the start of a longer one, the decoder waits for the next
+/// byte (or the end of the stream) before deciding, so the frames never
+/// depend on how the stream was chunked.
+///
+/// The delimiter is stripped from the frame by default, or kept at its end
+/// ([`DelimitedBuilder::strip_delimiter`]). Frames are split off the buffer
+/// as [`Bytes`] without copying.
+///
+/// The search resumes where it stopped: bytes already searched are not
+/// searched again (except the last delimiter-length-minus-one bytes, which
+/// may begin a delimiter), so decoding costs time linear in the input
+/// however it is chunked. A single one-byte delimiter is searched with
+/// `memchr`, two or three with `memchr2` / `memchr3`, longer delimiters with
+/// `memchr::memmem` finders built once, at construction. With several
+/// delimiters of mixed lengths, the one that matched last is searched first
+/// and the others only up to its match, so a delimiter that never comes does
+/// not make every frame search the whole buffer.
+///
+/// # Maximum frame length
+///
+/// A payload (delimiter excluded) may be at most
+/// [`max_frame_length`](DelimitedBuilder::max_frame_length) bytes, 64 KiB by
+/// default. The decoder looks at most the maximum plus the longest
+/// delimiter into a frame: by then the frame is either complete or known to
+/// be too long. A frame that is too long is dropped from the buffer as its
+/// bytes arrive, up to and including its delimiter (only the last
+/// delimiter-length-minus-one bytes stay, in case they begin the
+/// delimiter), so the buffer never holds more of it than the caller
+/// appended since the last `decode` call; and:
+///
+/// - with [`Oversize::Error`] (the default), `decode` fails with
+///   [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) as soon as the
+///   frame is known to be over the maximum. Its `len` is the number of bytes
+///   of the frame seen by then: the exact size if the delimiter was already
+///   buffered, otherwise a lower bound (more than `max`). The decoder stays
+///   usable: later calls silently drop the rest of that frame, up to and
+///   including its delimiter, then decode the next frame. A caller that
+///   treats the error as fatal just drops the decoder.
+/// - with [`Oversize::Skip`], `decode` fails once with
+///   [`Error::FrameSkipped`](crate::Error::FrameSkipped) when the frame's
+///   delimiter arrives, carrying its exact size, and the next call decodes
+///   the next frame.
+///
+/// # End of stream
+///
+/// [`decode_eof`](Decoder::decode_eof) returns the frames still buffered;
+/// bytes after the last delimiter are an
+/// [`Error::PartialFrame`](crate::Error::PartialFrame) that carries them. An
+/// oversized frame cut by the end of the stream is reported as above (once),
+/// with the number of bytes that arrived.
+///
+/// # Encoding
+///
+/// The encoder writes the payload then the **first** delimiter given. It
+/// refuses, writing nothing, a payload longer than the maximum
+/// ([`Error::FrameTooLarge`](crate::Error::FrameTooLarge)) and a payload the
+/// decoder would not read back whole
+/// ([`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame), with the
+/// offset where a delimiter starts): one that contains a delimiter, or whose
+/// end together with the written delimiter begins a delimiter earlier. The
+/// item is always the payload: in keep mode the decoder yields it followed
+/// by its delimiter.
+///
+/// # Examples
+///
+/// Frames ended by `"\r\n"`, arriving stuck together and cut in pieces:
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, Delimited, Encoder};
+///
+/// let mut codec = Delimited::new(b"\r\n");
+/// let mut buf = BytesMut::from(&b"HELO a\r\nMAIL b\r\nRC"[..]);
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"HELO a"[..]);
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"MAIL b"[..]);
+/// assert_eq!(codec.decode(&mut buf)?, None); // "RC" waits for the rest
+/// buf.extend_from_slice(b"PT c\r\n");
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"RCPT c"[..]);
+///
+/// let mut out = BytesMut::new();
+/// codec.encode(&b"QUIT"[..], &mut out)?;
+/// assert_eq!(&out[..], b"QUIT\r\n");
+/// assert!(codec.encode(&b"two\r\nlines"[..], &mut out).is_err());
+/// # Ok::<(), rionet::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Delimited {
+    delimiters: Vec<Vec<u8>>,
+    scanner: Scanner,
+}
+
+impl Delimited {
+    /// A codec for frames ended by `delimiter`, with the defaults of
+    /// [`DelimitedBuilder::new`]: delimiter stripped, maximum frame length
+    /// 64 KiB, [`Oversize::Error`].
+    ///
+    /// # Panics
+    ///
+    /// If `delimiter` is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Delimited};
+    ///
+    /// let mut codec = Delimited::new(b"\0");
+    /// let mut buf = BytesMut::from(&b"one\0two\0"[..]);
+    /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"one"[..]);
+    /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"two"[..]);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn new(delimiter: impl AsRef<[u8]>) -> Delimited {
+        DelimitedBuilder::new().delimiter(delimiter).build()
+    }
+
+    /// A builder to choose the delimiters, whether they are stripped, the
+    /// maximum frame length and the oversize policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::Delimited;
+    ///
+    /// let codec = Delimited::builder().delimiter(b"\r\n").delimiter(b"\n").build();
+    /// assert_eq!(codec.delimiters().count(), 2);
+    /// ```
+    pub fn builder() -> DelimitedBuilder {
+        DelimitedBuilder::new()
+    }
+
+    /// The delimiters, in the order given; the encoder writes the first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::Delimited::new(b";");
+    /// assert_eq!(codec.delimiters().next(), Some(&b";"[..]));
+    /// ```
+    pub fn delimiters(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        self.delimiters.iter().map(Vec::as_slice)
+    }
+
+    /// Whether decoded frames have their delimiter stripped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(rionet::frame::Delimited::new(b";").strips_delimiter());
+    /// ```
+    pub fn strips_delimiter(&self) -> bool {
+        self.scanner.strips()
+    }
+
+    /// The largest payload, in bytes, a frame may have.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(rionet::frame::Delimited::new(b";").max_frame_length(), 64 * 1024);
+    /// ```
+    pub fn max_frame_length(&self) -> usize {
+        self.scanner.max_frame_length()
+    }
+
+    /// What the decoder does with a frame over the maximum.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{Delimited, Oversize};
+    ///
+    /// assert_eq!(Delimited::new(b";").oversize(), Oversize::Error);
+    /// ```
+    pub fn oversize(&self) -> Oversize {
+        self.scanner.oversize()
+    }
+
+    /// How many bytes the delimiter search has examined since the codec was
+    /// built: a work counter.
+    ///
+    /// It grows with the input, not with the number of `decode` calls:
+    /// feeding a frame one byte at a time examines each byte once, plus per
+    /// call a few bytes that may begin a delimiter (fewer than the square of
+    /// the longest delimiter's length). Useful to check that no caller
+    /// pattern makes decoding quadratic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Delimited};
+    ///
+    /// let mut codec = Delimited::new(b"\n");
+    /// let mut buf = BytesMut::new();
+    /// for &b in b"0123456789" {
+    ///     buf.extend_from_slice(&[b]);
+    ///     assert_eq!(codec.decode(&mut buf)?, None);
+    /// }
+    /// assert_eq!(codec.bytes_examined(), 10);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn bytes_examined(&self) -> u64 {
+        self.scanner.bytes_examined()
+    }
+
+    fn encode_slice(&mut self, payload: &[u8], dst: &mut BytesMut) -> Result<()> {
+        self.scanner.encode(payload, &self.delimiters[0], dst)
+    }
+}
+
+impl Decoder for Delimited {
+    /// Takes the next frame off `src`, as described on [`Delimited`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) or
+    /// [`Error::FrameSkipped`](crate::Error::FrameSkipped) for a frame over
+    /// the maximum, according to the [`Oversize`] policy. Neither leaves the
+    /// decoder in a broken state.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        self.scanner.decode(src, false)
+    }
+
+    /// Like `decode`, once the stream has ended: a shorter delimiter that
+    /// was waiting for a possible longer one is taken as it is.
+    ///
+    /// # Errors
+    ///
+    /// As `decode`, and [`Error::PartialFrame`](crate::Error::PartialFrame)
+    /// with the bytes after the last delimiter, if any.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        self.scanner.decode(src, true)
+    }
+}
+
+impl Encoder<&[u8]> for Delimited {
+    /// Appends `item` and the first delimiter to `dst`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) over the
+    /// maximum, [`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)
+    /// when the decoder would not read `item` back whole. `dst` is unchanged.
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item, dst)
+    }
+}
+
+impl Encoder<Bytes> for Delimited {
+    /// Appends `item` and the first delimiter to `dst`.
+    ///
+    /// # Errors
+    ///
+    /// As for `&[u8]` items.
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(&item, dst)
+    }
+}
+
+/// Builds a [`Delimited`] codec.
+///
+/// Defaults, from [`new`](DelimitedBuilder::new): no delimiter yet (add at
+/// least one), delimiter stripped, maximum frame length 64 KiB,
+/// [`Oversize::Error`].
+///
+/// # Examples
+///
+/// Records ended by `;` or by a line break, CRLF or LF, with the delimiter
+/// kept and oversized records skipped:
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, Delimited, Oversize};
+///
+/// let mut codec = Delimited::builder()
+///     .delimiter(b";")
+///     .delimiter(b"\r\n")
+///     .delimiter(b"\n")
+///     .strip_delimiter(false)
+///     .max_frame_length(8)
+///     .oversize(Oversize::Skip)
+///     .build();
+/// let mut buf = BytesMut::from(&b"a=1;b=2\r\nway-too-long;c=3\n"[..]);
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"a=1;"[..]);
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"b=2\r\n"[..]);
+/// assert!(matches!(
+///     codec.decode(&mut buf),
+///     Err(rionet::Error::FrameSkipped { len: 12, max: 8 })
+/// ));
+/// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"c=3\n"[..]);
+/// # Ok::<(), rionet::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DelimitedBuilder {
+    delimiters: Vec<Vec<u8>>,
+    strip: bool,
+    max: usize,
+    oversize: Oversize,
+}
+
+impl Default for DelimitedBuilder {
+    fn default() -> Self {
+        DelimitedBuilder::new()
+    }
+}
+
+impl DelimitedBuilder {
+    /// A builder with no delimiter yet, delimiters stripped, a maximum frame
+    /// length of 64 KiB and [`Oversize::Error`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::DelimitedBuilder::new().delimiter(b"|").build();
+    /// assert_eq!(codec.max_frame_length(), 64 * 1024);
+    /// ```
+    pub fn new() -> DelimitedBuilder {
+        DelimitedBuilder {
+            delimiters: Vec::new(),
+            strip: true,
+            max: DEFAULT_MAX_FRAME_LENGTH,
+            oversize: Oversize::Error,
+        }
+    }
+
+    /// Adds a delimiter. The first one added is the one the encoder writes;
+    /// adding one twice has no further effect.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::Delimited::builder().delimiter("\r\n").delimiter([0u8]).build();
+    /// assert_eq!(codec.delimiters().collect::<Vec<_>>(), [&b"\r\n"[..], &b"\0"[..]]);
+    /// ```
+    pub fn delimiter(&mut self, delimiter: impl AsRef<[u8]>) -> &mut Self {
+        let delimiter = delimiter.as_ref();
+        if !self.delimiters.iter().any(|d| d == delimiter) {
+            self.delimiters.push(delimiter.to_vec());
+        }
+        self
+    }
+
+    /// Whether decoded frames have their delimiter stripped (`true`, the
+    /// default) or keep it at their end (`false`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::Delimited::builder().delimiter(b";").strip_delimiter(false).build();
+    /// assert!(!codec.strips_delimiter());
+    /// ```
+    pub fn strip_delimiter(&mut self, strip: bool) -> &mut Self {
+        self.strip = strip;
+        self
+    }
+
+    /// The largest payload, in bytes (delimiter excluded), a frame may have;
+    /// 64 KiB by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::Delimited::builder().delimiter(b";").max_frame_length(512).build();
+    /// assert_eq!(codec.max_frame_length(), 512);
+    /// ```
+    pub fn max_frame_length(&mut self, max: usize) -> &mut Self {
+        self.max = max;
+        self
+    }
+
+    /// What the decoder does with a frame over the maximum;
+    /// [`Oversize::Error`] by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{Delimited, Oversize};
+    ///
+    /// let codec = Delimited::builder().delimiter(b";").oversize(Oversize::Skip).build();
+    /// assert_eq!(codec.oversize(), Oversize::Skip);
+    /// ```
+    pub fn oversize(&mut self, policy: Oversize) -> &mut Self {
+        self.oversize = policy;
+        self
+    }
+
+    /// Builds the codec, compiling the delimiter search once.
+    ///
+    /// # Panics
+    ///
+    /// These are programming errors, not input errors: if no delimiter was
+    /// added, if a delimiter is empty, or if the first delimiter (the one the
+    /// encoder writes) is a proper prefix of another one: the decoder would
+    /// read a written delimiter followed by some payloads as the longer
+    /// delimiter. Add the longer delimiter first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::Delimited::builder().delimiter(b"\r\n").delimiter(b"\r").build();
+    /// assert_eq!(codec.delimiters().len(), 2);
+    /// ```
+    pub fn build(&self) -> Delimited {
+        let first = self
+            .delimiters
+            .first()
+            .expect("Delimited needs at least one delimiter");
+        assert!(
+            self.delimiters.iter().all(|d| !d.is_empty()),
+            "a Delimited delimiter cannot be empty"
+        );
+        assert!(
+            !self
+                .delimiters
+                .iter()
+                .any(|d| d.len() > first.len() && d.starts_with(first)),
+            "the first delimiter, which the encoder writes, is a prefix of another delimiter; add the longer one first"
+        );
+        let search = Search::for_delimiters(&self.delimiters);
+        Delimited {
+            delimiters: self.delimiters.clone(),
+            scanner: Scanner::new(search, self.strip, self.max, self.oversize),
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! `Lines`: frames ended by a line break.
+
+use bytes::{Bytes, BytesMut};
+
+use super::delimiter::DEFAULT_MAX_FRAME_LENGTH;
+use super::scan::{Scanner, Search};
+use super::{Decoder, Encoder, Oversize};
+use crate::Result;
+
+/// A codec for lines: frames ended by `\n`, with one `\r` before it taken as
+/// part of the line ending; or, in strict CRLF mode, ended by `\r\n` only.
+///
+/// ```text
+/// default:  | line bytes (no '\n') | ['\r'] '\n' |  next line ...
+/// CRLF:     | line bytes (no "\r\n") | '\r' '\n' |  next line ...
+/// ```
+///
+/// # Decoding
+///
+/// Lines come out as [`Bytes`], without their line ending, split off the
+/// buffer without copying. They are raw bytes: rionet does not check UTF-8
+/// (a peer may send any bytes); a caller that wants text validates with
+/// [`std::str::from_utf8`] and decides what a bad line means. In the default
+/// mode the line ending is `\n` and one `\r` just before it is stripped too
+/// (`a\r\r\n` gives `a\r`), as tokio-util's `LinesCodec` does; a lone `\r`
+/// is an ordinary byte. In CRLF mode ([`Lines::crlf`]) only `\r\n` ends a
+/// line and a bare `\n` is an ordinary byte, as in HTTP/1.1, SMTP or Redis.
+///
+/// The search is `memchr` for `\n` and resumes where it stopped, so decoding
+/// costs time linear in the input however it is chunked.
+///
+/// # Maximum line length
+///
+/// A line (line ending excluded) may be at most
+/// [`max_frame_length`](LinesBuilder::max_frame_length) bytes, 64 KiB by
+/// default. A longer line is dropped as its bytes arrive (memory stays
+/// bounded by the maximum), and reported according to the [`Oversize`]
+/// policy exactly as for [`Delimited`](super::Delimited):
+/// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) as soon as it is
+/// known (the decoder then drops the rest of the line silently and carries
+/// on), or [`Error::FrameSkipped`](crate::Error::FrameSkipped) once with its
+/// exact size when its line ending arrives.
+///
+/// # End of stream
+///
+/// An unterminated last line is an
+/// [`Error::PartialFrame`](crate::Error::PartialFrame) that carries its bytes
+/// (a trailing `\r` included), so a caller that accepts such a line can take
+/// it from the error. tokio-util's `LinesCodec` returns it as a line instead.
+///
+/// # Encoding
+///
+/// The encoder appends `\n` (`\r\n` in CRLF mode) and refuses, writing
+/// nothing, a line longer than the maximum
+/// ([`Error::FrameTooLarge`](crate::Error::FrameTooLarge)) or one the decoder
+/// would not read back whole
+/// ([`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)): in the
+/// default mode a line containing `\n` or ending in `\r`; in CRLF mode a line
+/// containing `\r\n`.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, Encoder, Lines};
+///
+/// let mut lines = Lines::new();
+/// let mut buf = BytesMut::from(&b"GET / HTTP/1.0\r\nHost: example\nunfinished"[..]);
+/// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"GET / HTTP/1.0"[..]);
+/// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"Host: example"[..]);
+/// assert_eq!(lines.decode(&mut buf)?, None);
+/// match lines.decode_eof(&mut buf) {
+///     Err(rionet::Error::PartialFrame { pending }) => assert_eq!(pending, &b"unfinished"[..]),
+///     other => panic!("{other:?}"),
+/// }
+///
+/// let mut out = BytesMut::new();
+/// lines.encode("hello", &mut out)?;
+/// assert_eq!(&out[..], b"hello\n");
+/// # Ok::<(), rionet::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Lines {
+    crlf: bool,
+    scanner: Scanner,
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines::new()
+    }
+}
+
+impl Lines {
+    /// A codec for lines ended by `\n` or `\r\n`, with the defaults of
+    /// [`LinesBuilder::new`]: maximum line length 64 KiB, [`Oversize::Error`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Lines};
+    ///
+    /// let mut buf = BytesMut::from(&b"unix\nwindows\r\n"[..]);
+    /// let mut lines = Lines::new();
+    /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"unix"[..]);
+    /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"windows"[..]);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn new() -> Lines {
+        LinesBuilder::new().build()
+    }
+
+    /// A codec for lines ended by `\r\n` only (a bare `\n` is part of the
+    /// line), otherwise with the defaults of [`LinesBuilder::new`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Lines};
+    ///
+    /// let mut buf = BytesMut::from(&b"a\nb\r\n"[..]);
+    /// assert_eq!(Lines::crlf().decode(&mut buf)?.unwrap(), &b"a\nb"[..]);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn crlf() -> Lines {
+        LinesBuilder::new().crlf(true).build()
+    }
+
+    /// A builder to choose the line ending, the maximum line length and the
+    /// oversize policy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{Lines, Oversize};
+    ///
+    /// let lines = Lines::builder().max_frame_length(1024).oversize(Oversize::Skip).build();
+    /// assert_eq!(lines.max_frame_length(), 1024);
+    /// ```
+    pub fn builder() -> LinesBuilder {
+        LinesBuilder::new()
+    }
+
+    /// Whether only `\r\n` ends a line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(rionet::frame::Lines::crlf().is_crlf());
+    /// ```
+    pub fn is_crlf(&self) -> bool {
+        self.crlf
+    }
+
+    /// The longest line, in bytes (line ending excluded), the codec accepts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(rionet::frame::Lines::new().max_frame_length(), 64 * 1024);
+    /// ```
+    pub fn max_frame_length(&self) -> usize {
+        self.scanner.max_frame_length()
+    }
+
+    /// What the decoder does with a line over the maximum.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{Lines, Oversize};
+    ///
+    /// assert_eq!(Lines::new().oversize(), Oversize::Error);
+    /// ```
+    pub fn oversize(&self) -> Oversize {
+        self.scanner.oversize()
+    }
+
+    /// How many bytes the line-ending search has examined since the codec
+    /// was built: a work counter that grows with the input, not with the
+    /// number of `decode` calls (see
+    /// [`Delimited::bytes_examined`](super::Delimited::bytes_examined)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Lines};
+    ///
+    /// let mut lines = Lines::new();
+    /// let mut buf = BytesMut::new();
+    /// for &b in b"hello\n" {
+    ///     buf.extend_from_slice(&[b]);
+    ///     lines.decode(&mut buf)?;
+    /// }
+    /// assert_eq!(lines.bytes_examined(), 6);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn bytes_examined(&self) -> u64 {
+        self.scanner.bytes_examined()
+    }
+
+    fn encode_slice(&mut self, line: &[u8], dst: &mut BytesMut) -> Result<()> {
+        let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
+        self.scanner.encode(line, ending, dst)
+    }
+}
+
+impl Decoder for Lines {
+    /// Takes the next line off `src`, as described on [`Lines`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) or
+    /// [`Error::FrameSkipped`](crate::Error::FrameSkipped) for a line over
+    /// the maximum, according to the [`Oversize`] policy. Neither leaves the
+    /// decoder in a broken state.
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        self.scanner.decode(src, false)
+    }
+
+    /// Like `decode`, once the stream has ended.
+    ///
+    /// # Errors
+    ///
+    /// As `decode`, and [`Error::PartialFrame`](crate::Error::PartialFrame)
+    /// with the bytes of an unterminated last line, if any.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        self.scanner.decode(src, true)
+    }
+}
+
+impl Encoder<&[u8]> for Lines {
+    /// Appends `item` and the line ending to `dst`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) over the
+    /// maximum, [`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)
+    /// when the decoder would not read `item` back whole. `dst` is unchanged.
+    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item, dst)
+    }
+}
+
+impl Encoder<&str> for Lines {
+    /// Appends `item` and the line ending to `dst`.
+    ///
+    /// # Errors
+    ///
+    /// As for `&[u8]` items.
+    fn encode(&mut self, item: &str, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item.as_bytes(), dst)
+    }
+}
+
+impl Encoder<Bytes> for Lines {
+    /// Appends `item` and the line ending to `dst`.
+    ///
+    /// # Errors
+    ///
+    /// As for `&[u8]` items.
+    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(&item, dst)
+    }
+}
+
+/// Builds a [`Lines`] codec.
+///
+/// Defaults, from [`new`](LinesBuilder::new): `\n` with an optional `\r`
+/// (not strict CRLF), maximum line length 64 KiB, [`Oversize::Error`].
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, Lines, Oversize};
+///
+/// let mut lines = Lines::builder().crlf(true).max_frame_length(4).oversize(Oversize::Skip).build();
+/// let mut buf = BytesMut::from(&b"PING\r\nTOO LONG\r\nPONG\r\n"[..]);
+/// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"PING"[..]);
+/// assert!(matches!(lines.decode(&mut buf), Err(rionet::Error::FrameSkipped { len: 8, max: 4 })));
+/// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"PONG"[..]);
+/// # Ok::<(), rionet::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LinesBuilder {
+    crlf: bool,
+    max: usize,
+    oversize: Oversize,
+}
+
+impl Default for LinesBuilder {
+    fn default() -> Self {
+        LinesBuilder::new()
+    }
+}
+
+impl LinesBuilder {
+    /// A builder for `\n` lines with an optional `\r`, a maximum line length
+    /// of 64 KiB and [`Oversize::Error`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lines = rionet::frame::LinesBuilder::new().build();
+    /// assert!(!lines.is_crlf());
+    /// ```
+    pub fn new() -> LinesBuilder {
+        LinesBuilder {
+            crlf: false,
+            max: DEFAULT_MAX_FRAME_LENGTH,
+            oversize: Oversize::Error,
+        }
+    }
+
+    /// Whether only `\r\n` ends a line (`false` by default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(rionet::frame::Lines::builder().crlf(true).build().is_crlf());
+    /// ```
+    pub fn crlf(&mut self, strict: bool) -> &mut Self {
+        self.crlf = strict;
+        self
+    }
+
+    /// The longest line, in bytes (line ending excluded); 64 KiB by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lines = rionet::frame::Lines::builder().max_frame_length(80).build();
+    /// assert_eq!(lines.max_frame_length(), 80);
+    /// ```
+    pub fn max_frame_length(&mut self, max: usize) -> &mut Self {
+        self.max = max;
+        self
+    }
+
+    /// What the decoder does with a line over the maximum;
+    /// [`Oversize::Error`] by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{Lines, Oversize};
+    ///
+    /// assert_eq!(Lines::builder().oversize(Oversize::Skip).build().oversize(), Oversize::Skip);
+    /// ```
+    pub fn oversize(&mut self, policy: Oversize) -> &mut Self {
+        self.oversize = policy;
+        self
+    }
+
+    /// Builds the codec.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lines = rionet::frame::Lines::builder().build();
+    /// assert_eq!(lines.max_frame_length(), 64 * 1024);
+    /// ```
+    pub fn build(&self) -> Lines {
+        let search = if self.crlf {
+            Search::CrLf
+        } else {
+            Search::Newline
+        };
+        Lines {
+            crlf: self.crlf,
+            scanner: Scanner::new(search, true, self.max, self.oversize),
+        }
+    }
+}

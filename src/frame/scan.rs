@@ -1,0 +1,424 @@
+//! The delimiter scanner shared by [`Delimited`](super::Delimited) and
+//! [`Lines`](super::Lines): resumable search, maximum frame length, oversize
+//! policy and end of stream.
+
+use bytes::{Buf, Bytes, BytesMut};
+use memchr::memmem::Finder;
+
+use super::Oversize;
+use crate::{Error, Result};
+
+/// How a scanner looks for delimiters in a buffer.
+#[derive(Debug, Clone)]
+pub(crate) enum Search {
+    /// One single-byte delimiter (`memchr`).
+    Byte(u8),
+    /// Two single-byte delimiters (`memchr2`).
+    Byte2(u8, u8),
+    /// Three single-byte delimiters (`memchr3`).
+    Byte3(u8, u8, u8),
+    /// Four or more single-byte delimiters: a byte table.
+    ByteSet(Box<[bool; 256]>),
+    /// One delimiter of two bytes or more (`memmem`).
+    Seq(Box<Finder<'static>>),
+    /// Several delimiters, at least one of them longer than a byte: one
+    /// `memmem` finder each, the earliest match wins, the longest on a tie.
+    Many(Vec<Finder<'static>>),
+    /// `\n`, with one `\r` before it taken as part of the line ending.
+    Newline,
+    /// Only `\r\n` ends a line.
+    CrLf,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hit {
+    /// The earliest delimiter starts at `start` and is `len` bytes long; no
+    /// byte still to come can change that.
+    Found { start: usize, len: usize },
+    /// No decision yet: no delimiter starts before this offset, and one may
+    /// start at it once more bytes arrive.
+    Wait(usize),
+}
+
+impl Search {
+    /// The search for `delimiters` (none empty, no duplicates).
+    pub(crate) fn for_delimiters(delimiters: &[Vec<u8>]) -> Search {
+        if delimiters.iter().all(|d| d.len() == 1) {
+            let bytes: Vec<u8> = delimiters.iter().map(|d| d[0]).collect();
+            match *bytes.as_slice() {
+                [a] => Search::Byte(a),
+                [a, b] => Search::Byte2(a, b),
+                [a, b, c] => Search::Byte3(a, b, c),
+                _ => {
+                    let mut table = Box::new([false; 256]);
+                    for b in bytes {
+                        table[usize::from(b)] = true;
+                    }
+                    Search::ByteSet(table)
+                }
+            }
+        } else if let [only] = delimiters {
+            Search::Seq(Box::new(Finder::new(only).into_owned()))
+        } else {
+            Search::Many(
+                delimiters
+                    .iter()
+                    .map(|d| Finder::new(d).into_owned())
+                    .collect(),
+            )
+        }
+    }
+
+    /// The longest delimiter this search matches, in bytes.
+    pub(crate) fn max_delimiter_len(&self) -> usize {
+        match self {
+            Search::Byte(_) | Search::Byte2(..) | Search::Byte3(..) | Search::ByteSet(_) => 1,
+            Search::Seq(f) => f.needle().len(),
+            Search::Many(fs) => fs.iter().map(|f| f.needle().len()).max().unwrap_or(1),
+            Search::Newline | Search::CrLf => 2,
+        }
+    }
+
+    /// Looks for the earliest delimiter starting at `from` or later in `hay`.
+    ///
+    /// `eof` says no byte will follow `hay`: a delimiter cut short by the end
+    /// of `hay` is then no delimiter. `work` grows by the bytes examined.
+    #[inline]
+    pub(crate) fn find(&mut self, hay: &[u8], from: usize, eof: bool, work: &mut u64) -> Hit {
+        let window = &hay[from..];
+        let single = |found: Option<usize>, work: &mut u64| match found {
+            Some(i) => {
+                *work += i as u64 + 1;
+                Hit::Found {
+                    start: from + i,
+                    len: 1,
+                }
+            }
+            None => {
+                *work += window.len() as u64;
+                Hit::Wait(hay.len())
+            }
+        };
+        match self {
+            Search::Byte(a) => single(memchr::memchr(*a, window), work),
+            Search::Byte2(a, b) => single(memchr::memchr2(*a, *b, window), work),
+            Search::Byte3(a, b, c) => single(memchr::memchr3(*a, *b, *c, window), work),
+            Search::ByteSet(table) => {
+                single(window.iter().position(|&b| table[usize::from(b)]), work)
+            }
+            Search::Newline => match memchr::memchr(b'\n', window) {
+                Some(i) => {
+                    *work += i as u64 + 1;
+                    let lf = from + i;
+                    if lf > 0 && hay[lf - 1] == b'\r' {
+                        Hit::Found {
+                            start: lf - 1,
+                            len: 2,
+                        }
+                    } else {
+                        Hit::Found { start: lf, len: 1 }
+                    }
+                }
+                None => {
+                    *work += window.len() as u64;
+                    Hit::Wait(cr_tail(hay, eof))
+                }
+            },
+            Search::CrLf => {
+                let mut at = from;
+                while let Some(i) = memchr::memchr(b'\n', &hay[at..]) {
+                    *work += i as u64 + 1;
+                    let lf = at + i;
+                    if lf > 0 && hay[lf - 1] == b'\r' {
+                        return Hit::Found {
+                            start: lf - 1,
+                            len: 2,
+                        };
+                    }
+                    at = lf + 1;
+                }
+                *work += (hay.len() - at) as u64;
+                Hit::Wait(cr_tail(hay, eof))
+            }
+            Search::Seq(finder) => match finder.find(window) {
+                Some(i) => {
+                    *work += (i + finder.needle().len()) as u64;
+                    Hit::Found {
+                        start: from + i,
+                        len: finder.needle().len(),
+                    }
+                }
+                None => {
+                    *work += window.len() as u64;
+                    let tail = self.tail(hay, from, hay.len(), eof, work);
+                    Hit::Wait(tail.unwrap_or(hay.len()))
+                }
+            },
+            Search::Many(finders) => {
+                // (start, len, index) of the best match so far.
+                let mut best: Option<(usize, usize, usize)> = None;
+                for (index, finder) in finders.iter().enumerate() {
+                    let n = finder.needle().len();
+                    // Only a match starting no later than the best so far can win.
+                    let end = best.map_or(hay.len(), |(s, _, _)| (s + n).min(hay.len()));
+                    if from >= end {
+                        continue;
+                    }
+                    let found = finder.find(&hay[from..end]);
+                    *work += found.map_or(end - from, |i| i + n) as u64;
+                    if let Some(i) = found {
+                        let start = from + i;
+                        if best.is_none_or(|(s, l, _)| start < s || (start == s && n > l)) {
+                            best = Some((start, n, index));
+                        }
+                    }
+                }
+                if let Some((_, _, index)) = best {
+                    // Search first, next time, with the finder that matched:
+                    // a delimiter that is rare must not make every frame
+                    // search the whole buffer for it. A finder then searches
+                    // far only up to its own next match, so the total work
+                    // stays linear in the input times the delimiter count.
+                    finders.swap(0, index);
+                }
+                match best {
+                    Some((start, len, _)) => match self.tail(hay, from, start + 1, eof, work) {
+                        Some(q) => Hit::Wait(q),
+                        None => Hit::Found { start, len },
+                    },
+                    None => Hit::Wait(
+                        self.tail(hay, from, hay.len(), eof, work)
+                            .unwrap_or(hay.len()),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// The earliest offset in `from..upto` where the rest of `hay` is a
+    /// proper prefix of a delimiter: one that more bytes could complete.
+    fn tail(
+        &self,
+        hay: &[u8],
+        from: usize,
+        upto: usize,
+        eof: bool,
+        work: &mut u64,
+    ) -> Option<usize> {
+        if eof {
+            return None;
+        }
+        let needles: &[Finder<'static>] = match self {
+            Search::Seq(finder) => std::slice::from_ref(&**finder),
+            Search::Many(finders) => finders,
+            _ => &[],
+        };
+        let lowest = from.max((hay.len() + 1).saturating_sub(self.max_delimiter_len()));
+        (lowest..upto.min(hay.len())).find(|&q| {
+            let rest = &hay[q..];
+            *work += rest.len() as u64;
+            needles
+                .iter()
+                .any(|f| f.needle().len() > rest.len() && f.needle().starts_with(rest))
+        })
+    }
+}
+
+/// Where a line ending may still start when no `\n` was found: at a final
+/// `\r`, unless the stream has ended.
+fn cr_tail(hay: &[u8], eof: bool) -> usize {
+    match hay.last() {
+        Some(b'\r') if !eof => hay.len() - 1,
+        _ => hay.len(),
+    }
+}
+
+/// The state of a frame over the maximum whose bytes are being dropped.
+#[derive(Debug, Clone, Copy)]
+struct Discard {
+    /// Bytes of the frame dropped so far.
+    seen: u64,
+    /// Whether the frame was reported already (policy `Error`).
+    reported: bool,
+}
+
+/// A resumable delimiter scanner with a maximum frame length and an
+/// oversize policy; the decoding engine of `Delimited` and `Lines`.
+#[derive(Debug, Clone)]
+pub(crate) struct Scanner {
+    search: Search,
+    max_delimiter_len: usize,
+    strip: bool,
+    max: usize,
+    oversize: Oversize,
+    /// Offset into the buffer where the next search starts: no delimiter
+    /// starts before it.
+    resume: usize,
+    discard: Option<Discard>,
+    /// Bytes examined by every search so far.
+    work: u64,
+}
+
+impl Scanner {
+    pub(crate) fn new(search: Search, strip: bool, max: usize, oversize: Oversize) -> Scanner {
+        Scanner {
+            max_delimiter_len: search.max_delimiter_len(),
+            search,
+            strip,
+            max,
+            oversize,
+            resume: 0,
+            discard: None,
+            work: 0,
+        }
+    }
+
+    pub(crate) fn max_frame_length(&self) -> usize {
+        self.max
+    }
+
+    pub(crate) fn oversize(&self) -> Oversize {
+        self.oversize
+    }
+
+    pub(crate) fn strips(&self) -> bool {
+        self.strip
+    }
+
+    pub(crate) fn bytes_examined(&self) -> u64 {
+        self.work
+    }
+
+    /// The error reporting an oversized frame of `len` bytes.
+    fn oversize_error(&self, len: u64) -> Error {
+        match self.oversize {
+            Oversize::Error => Error::FrameTooLarge { len, max: self.max },
+            Oversize::Skip => Error::FrameSkipped { len, max: self.max },
+        }
+    }
+
+    /// Decodes the next frame; `eof` says no more bytes will be appended.
+    pub(crate) fn decode(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Bytes>> {
+        loop {
+            if let Some(mut discard) = self.discard {
+                let from = self.resume.min(src.len());
+                match self.search.find(src, from, eof, &mut self.work) {
+                    Hit::Found { start, len } => {
+                        src.advance(start + len);
+                        self.resume = 0;
+                        self.discard = None;
+                        if !discard.reported {
+                            return Err(self.oversize_error(discard.seen + start as u64));
+                        }
+                        // Reported when it went over: carry on with the next frame.
+                    }
+                    Hit::Wait(_) if eof => {
+                        discard.seen += src.len() as u64;
+                        src.clear();
+                        self.resume = 0;
+                        self.discard = None;
+                        if discard.reported {
+                            return Ok(None);
+                        }
+                        return Err(self.oversize_error(discard.seen));
+                    }
+                    Hit::Wait(keep_from) => {
+                        // Drop what cannot start a delimiter: memory stays bounded.
+                        src.advance(keep_from);
+                        discard.seen += keep_from as u64;
+                        self.resume = 0;
+                        if self.oversize == Oversize::Error && !discard.reported {
+                            discard.reported = true;
+                            self.discard = Some(discard);
+                            return Err(self.oversize_error(discard.seen));
+                        }
+                        self.discard = Some(discard);
+                        return Ok(None);
+                    }
+                }
+                continue;
+            }
+
+            // A frame of at most `max` bytes has its delimiter start at or
+            // before `max`: never look further than that delimiter's end.
+            let limit = src
+                .len()
+                .min(self.max.saturating_add(self.max_delimiter_len));
+            let hay = &src[..limit];
+            let from = self.resume.min(limit);
+            match self
+                .search
+                .find(hay, from, eof && limit == src.len(), &mut self.work)
+            {
+                Hit::Found { start, len } if start <= self.max => {
+                    self.resume = 0;
+                    let frame = if self.strip {
+                        let frame = src.split_to(start).freeze();
+                        src.advance(len);
+                        frame
+                    } else {
+                        src.split_to(start + len).freeze()
+                    };
+                    return Ok(Some(frame));
+                }
+                Hit::Wait(resume) if resume <= self.max => {
+                    if !eof {
+                        self.resume = resume;
+                        return Ok(None);
+                    }
+                    self.resume = 0;
+                    if src.is_empty() {
+                        return Ok(None);
+                    }
+                    return Err(Error::PartialFrame {
+                        pending: src.split().freeze(),
+                    });
+                }
+                _ => {
+                    // No delimiter starts at or before `max`: over the limit.
+                    self.resume = self.max.saturating_add(1);
+                    self.discard = Some(Discard {
+                        seen: 0,
+                        reported: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Appends `payload` then `delimiter` to `dst`, after checking that the
+    /// decoder reads exactly `payload` back; nothing is written otherwise.
+    pub(crate) fn encode(
+        &mut self,
+        payload: &[u8],
+        delimiter: &[u8],
+        dst: &mut BytesMut,
+    ) -> Result<()> {
+        if payload.len() > self.max {
+            return Err(Error::FrameTooLarge {
+                len: payload.len() as u64,
+                max: self.max,
+            });
+        }
+        let start = dst.len();
+        dst.reserve(payload.len() + delimiter.len());
+        dst.extend_from_slice(payload);
+        dst.extend_from_slice(delimiter);
+        let written = &dst[start..];
+        let expected = Hit::Found {
+            start: payload.len(),
+            len: delimiter.len(),
+        };
+        match self.search.find(written, 0, false, &mut 0) {
+            hit if hit == expected => Ok(()),
+            Hit::Found { start: offset, .. } | Hit::Wait(offset) => {
+                dst.truncate(start);
+                Err(Error::DelimiterInFrame {
+                    offset,
+                    len: payload.len(),
+                })
+            }
+        }
+    }
+}
