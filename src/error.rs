@@ -126,6 +126,28 @@ pub enum Error {
         expected: usize,
     },
 
+    /// A length prefix that cannot describe a frame: an overlong or
+    /// overflowing varint, or a declared length that, once adjusted, is
+    /// shorter than the frame's header or than the bytes to strip. The
+    /// encoder reports the same when a payload cannot be laid out.
+    #[error("invalid length prefix: {detail}")]
+    InvalidLength {
+        /// What is wrong, with the byte counts involved.
+        detail: String,
+    },
+
+    /// The encoder was given a payload whose length value does not fit the
+    /// length field.
+    #[error("length value {len} does not fit a length field of {field_len} bytes (at most {max})")]
+    LengthFieldOverflow {
+        /// The value the length field would have to hold.
+        len: u64,
+        /// The length field's width in bytes.
+        field_len: usize,
+        /// The largest value the field holds.
+        max: u64,
+    },
+
     /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
     /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
     #[error("accept on {addr} failed: {source}")]
@@ -167,6 +189,8 @@ impl Error {
                 .max_by_key(|&kind| kind_relevance(kind))
                 .unwrap_or(io::ErrorKind::Other),
             Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
+            Error::InvalidLength { .. } => io::ErrorKind::InvalidData,
+            Error::LengthFieldOverflow { .. } => io::ErrorKind::InvalidInput,
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
             Error::PartialIo { source, .. } => source.kind(),
             Error::LineTooLong { .. } => io::ErrorKind::InvalidData,

@@ -81,13 +81,19 @@ impl FixedLength {
     }
 
     fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+        self.check(item)?;
+        dst.extend_from_slice(item);
+        Ok(())
+    }
+
+    /// Refuses an item that is not exactly the frame length.
+    fn check(&self, item: &[u8]) -> Result<()> {
         if item.len() != self.len {
             return Err(Error::FrameLengthMismatch {
                 len: item.len(),
                 expected: self.len,
             });
         }
-        dst.extend_from_slice(item);
         Ok(())
     }
 }
@@ -108,15 +114,25 @@ impl Decoder for FixedLength {
     }
 }
 
-impl Encoder<&[u8]> for FixedLength {
+impl<'a> Encoder<&'a [u8]> for FixedLength {
     /// Appends `item` to `dst`.
     ///
     /// # Errors
     ///
     /// [`Error::FrameLengthMismatch`] when `item` is not exactly the frame
     /// length; `dst` is unchanged.
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(item, dst)
+    }
+
+    /// The payload alone: a fixed-length frame has no header or trailer.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i &'a [u8],
+        _head: &mut BytesMut,
+        _tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.check(item).map(|()| Some(&item[..]))
     }
 }
 
@@ -128,5 +144,15 @@ impl Encoder<Bytes> for FixedLength {
     /// As for `&[u8]` items.
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(&item, dst)
+    }
+
+    /// The payload alone: a fixed-length frame has no header or trailer.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i Bytes,
+        _head: &mut BytesMut,
+        _tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.check(item).map(|()| Some(&item[..]))
     }
 }

@@ -1,0 +1,113 @@
+//! End to end over loopback TCP: `FrameWriter` → socket → `FrameReader`,
+//! next to a raw `write_all` / `read` of the very same bytes in the same
+//! group. Both sides use 64 KiB buffers: the raw writer writes the stream
+//! 64 KiB at a time, the `FrameWriter` has a 64 KiB buffer (so 64 KiB
+//! payloads go out with one vectored write each), and both readers read up
+//! to 64 KiB at a time (`FrameReader`'s default).
+//!
+//! Run: `cargo bench --bench loopback -- --warm-up-time 1 --measurement-time 3`
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rionet::frame::{Encoder, FrameReader, FrameWriter, LengthPrefix};
+
+/// Payload bytes per iteration.
+const STREAM: usize = 4 << 20;
+const TIMEOUT: Option<Duration> = Some(Duration::from_secs(30));
+
+fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    for s in [&client, &server] {
+        s.set_read_timeout(TIMEOUT).unwrap();
+        s.set_write_timeout(TIMEOUT).unwrap();
+    }
+    (client, server)
+}
+
+fn loopback(c: &mut Criterion) {
+    let mut group = c.benchmark_group("loopback");
+    for size in [64, 64 * 1024] {
+        let frames: Vec<Bytes> = (0..STREAM / size)
+            .map(|i| Bytes::from(vec![i as u8; size]))
+            .collect();
+        let mut wire = BytesMut::new();
+        for frame in &frames {
+            Encoder::encode(&mut LengthPrefix::new(), frame.clone(), &mut wire).unwrap();
+        }
+        let wire = wire.freeze();
+        group.throughput(Throughput::Bytes(wire.len() as u64));
+
+        group.bench_function(BenchmarkId::new("rionet", size), |b| {
+            let (client, server) = pair();
+            let (go, todo) = mpsc::channel::<usize>();
+            let (done, finished) = mpsc::channel::<usize>();
+            let reader = thread::spawn(move || {
+                let mut frames = FrameReader::new(server, LengthPrefix::new());
+                for count in todo {
+                    let mut n = 0;
+                    for _ in 0..count {
+                        n += frames.next().unwrap().unwrap().len();
+                    }
+                    done.send(n).unwrap();
+                }
+            });
+            let mut out = FrameWriter::with_capacity(64 * 1024, client, LengthPrefix::new());
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    go.send(frames.len()).unwrap();
+                    for frame in &frames {
+                        out.send(&frame[..]).unwrap();
+                    }
+                    out.flush().unwrap();
+                    assert_eq!(finished.recv().unwrap(), STREAM / size * size);
+                }
+                start.elapsed()
+            });
+            drop(go);
+            reader.join().unwrap();
+        });
+
+        group.bench_function(BenchmarkId::new("raw", size), |b| {
+            let (mut client, mut server) = pair();
+            let (go, todo) = mpsc::channel::<usize>();
+            let (done, finished) = mpsc::channel::<()>();
+            let reader = thread::spawn(move || {
+                let mut buf = vec![0u8; 64 * 1024];
+                for mut left in todo {
+                    while left > 0 {
+                        let n = server.read(&mut buf).unwrap();
+                        assert!(n > 0);
+                        left -= n;
+                    }
+                    done.send(()).unwrap();
+                }
+            });
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    go.send(wire.len()).unwrap();
+                    for piece in wire.chunks(64 * 1024) {
+                        client.write_all(piece).unwrap();
+                    }
+                    finished.recv().unwrap();
+                }
+                start.elapsed()
+            });
+            drop(go);
+            reader.join().unwrap();
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, loopback);
+criterion_main!(benches);

@@ -1,0 +1,1146 @@
+//! The length-prefix framer: [`LengthPrefix`] and its builder.
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+use crate::frame::{Decoder, Encoder, Oversize};
+use crate::{Error, Result};
+
+/// Default maximum frame length: 8 MiB, header included.
+const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
+
+/// The longest canonical LEB128 encoding of a `u64`.
+const VARINT_MAX_LEN: usize = 10;
+
+/// A length-prefix codec: each frame carries its own length in a header.
+///
+/// The cure for "sticky packets" that most binary protocols use. The default
+/// layout (a 4-byte big-endian length of the payload, then the payload) is
+/// byte for byte the one of tokio-util's `LengthDelimitedCodec`; the
+/// [builder](LengthPrefix::builder) covers Netty's
+/// `LengthFieldBasedFrameDecoder` (field offset, signed adjustment, bytes to
+/// strip, length counting the header) and protobuf's varint
+/// length-delimited messages.
+///
+/// ```text
+/// default: 4-byte big-endian length of the payload, header stripped
+///
+///   +---------------------+---------------------+
+///   | length (u32, BE)    | payload             |
+///   | 00 00 00 05         | 68 65 6c 6c 6f      |   decodes to b"hello"
+///   +---------------------+---------------------+
+/// ```
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, LengthPrefix};
+///
+/// let mut codec = LengthPrefix::new();
+/// let mut src = BytesMut::from(&b"\0\0\0\x05hello\0\0\0\x02hi\0\0"[..]);
+/// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"hello"[..]));
+/// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"hi"[..]));
+/// assert_eq!(codec.decode(&mut src)?, None); // 2 bytes of the next header
+/// assert_eq!(&src[..], b"\0\0");
+/// # Ok::<(), rionet::Error>(())
+/// ```
+///
+/// ```text
+/// varint(): protobuf-style LEB128 length of the payload, header stripped
+///
+///   +------------------------+-----------------------+
+///   | length (LEB128, 1..10) | payload (300 bytes)   |
+///   | ac 02                  | 2a 2a 2a ... 2a       |   300 = 0b10_0101100
+///   +------------------------+-----------------------+
+/// ```
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, LengthPrefix};
+///
+/// let mut codec = LengthPrefix::builder().varint().build();
+/// let mut src = BytesMut::from(&[0xac, 0x02][..]);
+/// src.extend_from_slice(&[b'*'; 300]);
+/// assert_eq!(codec.decode(&mut src)?.map(|f| f.len()), Some(300));
+///
+/// // Overlong forms are rejected: 0x85 0x00 would also mean 5.
+/// let mut codec = LengthPrefix::builder().varint().build();
+/// assert!(codec.decode(&mut BytesMut::from(&[0x85, 0x00][..])).is_err());
+/// # Ok::<(), rionet::Error>(())
+/// ```
+///
+/// ```text
+/// Netty-style: length_field_offset(1), field_len(2), length_adjustment(1),
+/// strip(3): the length counts the content only, a 1-byte header follows it
+///
+///   offset 0   1         3      4
+///   +--------+---------+------+----------------+
+///   | HDR1   | length  | HDR2 | content        |   16 bytes on the wire
+///   | ca     | 00 0c   | fe   | "HELLO, WORLD" |
+///   +--------+---------+------+----------------+
+///   \____ stripped ___/ \___ decoded frame ___/    13 bytes: fe "HELLO, WORLD"
+/// ```
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, LengthPrefix};
+///
+/// let mut codec = LengthPrefix::builder()
+///     .length_field_offset(1)
+///     .field_len(2)
+///     .length_adjustment(1)
+///     .strip(3)
+///     .build();
+/// let mut src = BytesMut::from(&b"\xca\x00\x0c\xfeHELLO, WORLD"[..]);
+/// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"\xfeHELLO, WORLD"[..]));
+/// # Ok::<(), rionet::Error>(())
+/// ```
+///
+/// # Decoding
+///
+/// The whole frame on the wire is `offset bytes ++ length field ++ body`,
+/// where the body is `length + adjustment` bytes, minus the header (offset
+/// and field) when [`length_includes_header`](LengthPrefixBuilder::length_includes_header)
+/// is set. The decoded frame is the whole frame without its first `strip`
+/// bytes, split off the buffer as [`Bytes`] without copying. The decoder
+/// never reserves memory: a declared length costs nothing until its bytes
+/// have arrived, so a 4-byte header claiming 4 GiB allocates nothing.
+///
+/// The [maximum frame length](LengthPrefixBuilder::max_frame_len) (8 MiB by
+/// default) is checked on the whole frame, header included, as soon as the
+/// header has arrived. What happens then is the [`Oversize`] policy:
+///
+/// - [`Oversize::Error`] (default): [`Error::FrameTooLarge`]. A length stream
+///   cannot be resynchronised (nothing marks where the next frame starts
+///   once a header is distrusted), so the decoder stays failed: every later
+///   `decode` returns the same error instead of misparsing the rest.
+///   Malformed headers ([`Error::InvalidLength`]) leave it failed the same
+///   way. Drop the connection.
+/// - [`Oversize::Skip`]: the frame is reported once, at once, with
+///   [`Error::FrameSkipped`]; its bytes are then discarded as they arrive,
+///   and decoding carries on with the next frame.
+///
+/// At end of stream, [`decode_eof`](Decoder::decode_eof) reports a partial
+/// frame as [`Error::PartialFrame`] with its bytes (no bytes when the stream
+/// ended inside a frame being skipped).
+///
+/// # Encoding
+///
+/// The encoder writes the exact layout the decoder reads: the item is what
+/// the decoder would return, and the encoder rebuilds the stripped bytes.
+/// The length field is computed from the item; the stripped bytes that are
+/// not the length field (bytes before the field, or body bytes when `strip`
+/// goes past the header) are written as zeros. When `strip` keeps the
+/// length field in the decoded frame, the item carries it too, and the
+/// encoder overwrites it with the right value (any placeholder will do; a
+/// varint placeholder must be a valid varint, e.g. `0`).
+///
+/// Items: [`Bytes`], [`BytesMut`], `Vec<u8>` and `&[u8]`. With
+/// [`Encoder::encode_parts`], the header comes out apart from the payload, so
+/// [`FrameWriter`](crate::frame::FrameWriter) sends large payloads without
+/// copying them.
+///
+/// # Errors
+///
+/// Decoding: [`Error::FrameTooLarge`], [`Error::FrameSkipped`],
+/// [`Error::InvalidLength`] (overlong varint, varint over 64 bits or over 10
+/// bytes, a frame shorter than its header or than `strip`),
+/// [`Error::PartialFrame`] at end of stream. Encoding:
+/// [`Error::FrameTooLarge`] when the whole frame would exceed the maximum,
+/// [`Error::LengthFieldOverflow`] when the length does not fit the field,
+/// [`Error::InvalidLength`] when the length would be negative or the item is
+/// too short to carry the header bytes it must carry. Nothing is written to
+/// the destination on error.
+#[derive(Debug, Clone)]
+pub struct LengthPrefix {
+    layout: Layout,
+    state: State,
+}
+
+/// Builds a [`LengthPrefix`]; every setting has a default, listed on
+/// [`LengthPrefix::builder`].
+///
+/// # Examples
+///
+/// ```
+/// use rionet::frame::{LengthPrefix, Oversize};
+///
+/// let codec = LengthPrefix::builder()
+///     .field_len(2)
+///     .little_endian()
+///     .max_frame_len(64 * 1024)
+///     .oversize(Oversize::Skip)
+///     .build();
+/// assert_eq!(codec.max_frame_len(), 64 * 1024);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LengthPrefixBuilder {
+    layout: Layout,
+}
+
+/// The wire layout and limits, shared by decoder and encoder.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    width: Width,
+    little_endian: bool,
+    offset: usize,
+    adjustment: i64,
+    /// `None`: strip the whole header (offset bytes and length field).
+    strip: Option<usize>,
+    includes_header: bool,
+    max_frame_len: usize,
+    oversize: Oversize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Width {
+    Fixed(usize),
+    Varint,
+}
+
+/// Where the decoder is in the stream.
+#[derive(Debug, Clone)]
+enum State {
+    /// Waiting for a header.
+    Head,
+    /// Header parsed: waiting for `whole` bytes, of which `strip` are dropped.
+    Body { whole: usize, strip: usize },
+    /// Discarding the rest of an oversized frame.
+    Skip { remaining: u64 },
+    /// A fatal error: repeated on every later call.
+    Failed(Fault),
+}
+
+#[derive(Debug, Clone)]
+enum Fault {
+    TooLarge { len: u64 },
+    Invalid(String),
+}
+
+/// A parsed header.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    whole: u64,
+    strip: usize,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            width: Width::Fixed(4),
+            little_endian: false,
+            offset: 0,
+            adjustment: 0,
+            strip: None,
+            includes_header: false,
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            oversize: Oversize::Error,
+        }
+    }
+}
+
+impl LengthPrefix {
+    /// A codec with the default layout: a 4-byte big-endian length of the
+    /// payload, header stripped, frames up to 8 MiB, oversize is an error.
+    ///
+    /// This is tokio-util's `LengthDelimitedCodec::new()` on the wire.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use rionet::frame::{Encoder, LengthPrefix};
+    ///
+    /// let mut dst = BytesMut::new();
+    /// LengthPrefix::new().encode(Bytes::from_static(b"hi"), &mut dst)?;
+    /// assert_eq!(&dst[..], b"\0\0\0\x02hi");
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn new() -> Self {
+        LengthPrefix::builder().build()
+    }
+
+    /// A builder, starting from these defaults:
+    ///
+    /// | setting | default |
+    /// |---|---|
+    /// | [`field_len`](LengthPrefixBuilder::field_len) | 4 bytes |
+    /// | byte order | [big-endian](LengthPrefixBuilder::big_endian) |
+    /// | [`length_field_offset`](LengthPrefixBuilder::length_field_offset) | 0 |
+    /// | [`length_adjustment`](LengthPrefixBuilder::length_adjustment) | 0 |
+    /// | [`length_includes_header`](LengthPrefixBuilder::length_includes_header) | false |
+    /// | bytes to strip | the whole header ([`strip_header`](LengthPrefixBuilder::strip_header)) |
+    /// | [`max_frame_len`](LengthPrefixBuilder::max_frame_len) | 8 MiB, header included |
+    /// | [`oversize`](LengthPrefixBuilder::oversize) | [`Oversize::Error`] |
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// // A 2-byte length that counts itself: 00 04 means 2 payload bytes.
+    /// let mut codec = LengthPrefix::builder()
+    ///     .field_len(2)
+    ///     .length_includes_header(true)
+    ///     .build();
+    /// let mut src = BytesMut::from(&b"\x00\x04ok"[..]);
+    /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn builder() -> LengthPrefixBuilder {
+        LengthPrefixBuilder {
+            layout: Layout::default(),
+        }
+    }
+
+    /// The maximum length of a whole frame, header included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(rionet::frame::LengthPrefix::new().max_frame_len(), 8 << 20);
+    /// ```
+    pub fn max_frame_len(&self) -> usize {
+        self.layout.max_frame_len
+    }
+
+    /// Appends `item` framed to `dst`; nothing is appended on error.
+    #[inline]
+    fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+        let consumed = self.layout.head_into(item, dst, item.len())?;
+        dst.extend_from_slice(&item[consumed..]);
+        Ok(())
+    }
+
+    /// The head goes to `head`; returns the payload borrowed from `item`.
+    #[inline]
+    fn split_slice<'i>(&self, item: &'i [u8], head: &mut BytesMut) -> Result<&'i [u8]> {
+        let consumed = self.layout.head_into(item, head, 0)?;
+        Ok(&item[consumed..])
+    }
+
+    fn fail(&mut self, fault: Fault) -> Error {
+        let err = fault.to_error(self.layout.max_frame_len);
+        self.state = State::Failed(fault);
+        err
+    }
+}
+
+impl Default for LengthPrefix {
+    /// The same as [`LengthPrefix::new`].
+    fn default() -> Self {
+        LengthPrefix::new()
+    }
+}
+
+impl LengthPrefixBuilder {
+    /// A length field of `n` bytes (1 to 8), in the byte order set by
+    /// [`big_endian`](Self::big_endian) / [`little_endian`](Self::little_endian).
+    /// Default 4. Replaces [`varint`](Self::varint).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is not in `1..=8`: a programming error, not bad input.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::builder().field_len(1).build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"\x02hi"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"hi"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn field_len(&mut self, n: usize) -> &mut Self {
+        assert!(
+            (1..=8).contains(&n),
+            "length field must be 1 to 8 bytes, not {n}"
+        );
+        self.layout.width = Width::Fixed(n);
+        self
+    }
+
+    /// The length field is big-endian (network byte order). The default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::builder().field_len(2).big_endian().build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"\x00\x01!"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"!"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn big_endian(&mut self) -> &mut Self {
+        self.layout.little_endian = false;
+        self
+    }
+
+    /// The length field is little-endian.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::builder().field_len(2).little_endian().build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"\x01\x00!"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"!"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn little_endian(&mut self) -> &mut Self {
+        self.layout.little_endian = true;
+        self
+    }
+
+    /// The length field is an unsigned LEB128 varint, as protobuf's
+    /// length-delimited messages use: 7 bits a byte, least significant
+    /// first, high bit set on every byte but the last. At most 10 bytes;
+    /// overlong encodings (a zero last byte after the first) and values over
+    /// 64 bits are [`Error::InvalidLength`]. Replaces
+    /// [`field_len`](Self::field_len).
+    ///
+    /// With a varint, [`strip`](Self::strip) must be the whole header (the
+    /// default) or at most the [offset](Self::length_field_offset): the
+    /// header's width varies from frame to frame.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use rionet::frame::{Encoder, LengthPrefix};
+    ///
+    /// let mut dst = BytesMut::new();
+    /// let mut codec = LengthPrefix::builder().varint().build();
+    /// codec.encode(Bytes::from(vec![0u8; 200]), &mut dst)?;
+    /// assert_eq!(&dst[..2], &[0xc8, 0x01]);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn varint(&mut self) -> &mut Self {
+        self.layout.width = Width::Varint;
+        self
+    }
+
+    /// How many bytes come before the length field. Default 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// // A 1-byte message type, then a 2-byte length: keep the type.
+    /// let mut codec = LengthPrefix::builder()
+    ///     .length_field_offset(1)
+    ///     .field_len(2)
+    ///     .strip(0)
+    ///     .build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"T\x00\x02hi"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"T\x00\x02hi"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn length_field_offset(&mut self, n: usize) -> &mut Self {
+        self.layout.offset = n;
+        self
+    }
+
+    /// A signed number added to the length field's value to get the number
+    /// of bytes after the field. Default 0. Use it when the length also
+    /// counts (negative) or leaves out (positive) some header bytes.
+    ///
+    /// This is Netty's `lengthAdjustment`. tokio-util's `length_adjustment`
+    /// counts from the end of its `num_skip` bytes instead, so when its
+    /// `num_skip` is not the whole header, rionet's adjustment is
+    /// tokio-util's + `num_skip` − (offset + field length), with
+    /// [`strip`](Self::strip)`(num_skip)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// // The length leaves out a 2-byte header that follows it.
+    /// let mut codec = LengthPrefix::builder()
+    ///     .field_len(1)
+    ///     .length_adjustment(2)
+    ///     .build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"\x02HDhi"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"HDhi"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn length_adjustment(&mut self, adjustment: isize) -> &mut Self {
+        self.layout.adjustment = adjustment as i64;
+        self
+    }
+
+    /// Whether the length counts the header (offset bytes and length field)
+    /// as well as the body. Default false. Applies on top of
+    /// [`length_adjustment`](Self::length_adjustment), and works with a
+    /// varint, whose width varies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::builder()
+    ///     .varint()
+    ///     .length_includes_header(true)
+    ///     .build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"\x03hi"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"hi"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn length_includes_header(&mut self, includes: bool) -> &mut Self {
+        self.layout.includes_header = includes;
+        self
+    }
+
+    /// Drop the first `n` bytes of every frame from the decoded frame (the
+    /// encoder writes them back, see [`LengthPrefix`]'s "Encoding").
+    /// Default: the whole header, see [`strip_header`](Self::strip_header).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// // Keep the length field in the frame.
+    /// let mut codec = LengthPrefix::builder().field_len(1).strip(0).build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"\x02hi"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"\x02hi"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn strip(&mut self, n: usize) -> &mut Self {
+        self.layout.strip = Some(n);
+        self
+    }
+
+    /// Drop the whole header (offset bytes and length field) from decoded
+    /// frames, whatever its width. The default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::builder()
+    ///     .length_field_offset(1)
+    ///     .varint()
+    ///     .strip_header()
+    ///     .build();
+    /// let frame = codec.decode(&mut BytesMut::from(&b"T\x02hi"[..]))?;
+    /// assert_eq!(frame.as_deref(), Some(&b"hi"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn strip_header(&mut self) -> &mut Self {
+        self.layout.strip = None;
+        self
+    }
+
+    /// The largest whole frame (header included) the decoder accepts and
+    /// the encoder writes. Default 8 MiB.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::builder().max_frame_len(16).build();
+    /// // 4-byte header + 13-byte payload = 17 > 16
+    /// let err = codec.decode(&mut BytesMut::from(&b"\0\0\0\x0d"[..])).unwrap_err();
+    /// assert!(matches!(err, rionet::Error::FrameTooLarge { len: 17, max: 16 }));
+    /// ```
+    pub fn max_frame_len(&mut self, max: usize) -> &mut Self {
+        self.layout.max_frame_len = max;
+        self
+    }
+
+    /// What the decoder does with a frame over the maximum. Default
+    /// [`Oversize::Error`]; see [`LengthPrefix`]'s "Decoding".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix, Oversize};
+    ///
+    /// let mut codec = LengthPrefix::builder()
+    ///     .field_len(1)
+    ///     .max_frame_len(4)
+    ///     .oversize(Oversize::Skip)
+    ///     .build();
+    /// let mut src = BytesMut::from(&b"\x05hello\x02ok"[..]);
+    /// assert!(matches!(
+    ///     codec.decode(&mut src),
+    ///     Err(rionet::Error::FrameSkipped { len: 6, max: 4 })
+    /// ));
+    /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn oversize(&mut self, policy: Oversize) -> &mut Self {
+        self.layout.oversize = policy;
+        self
+    }
+
+    /// The codec, in its initial state.
+    ///
+    /// # Panics
+    ///
+    /// With a [varint](Self::varint) field and a [`strip`](Self::strip)
+    /// past the [offset](Self::length_field_offset): the number of header
+    /// bytes varies with the varint's width, so such a setting has no
+    /// meaning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::LengthPrefix::builder().field_len(2).build();
+    /// # let _ = codec;
+    /// ```
+    pub fn build(&self) -> LengthPrefix {
+        if let (Width::Varint, Some(strip)) = (self.layout.width, self.layout.strip) {
+            assert!(
+                strip <= self.layout.offset,
+                "with a varint length field, strip the whole header or at most the {} bytes before it, not {strip}",
+                self.layout.offset
+            );
+        }
+        LengthPrefix {
+            layout: self.layout,
+            state: State::Head,
+        }
+    }
+}
+
+impl Fault {
+    fn to_error(&self, max: usize) -> Error {
+        match self {
+            Fault::TooLarge { len } => Error::FrameTooLarge { len: *len, max },
+            Fault::Invalid(detail) => Error::InvalidLength {
+                detail: detail.clone(),
+            },
+        }
+    }
+}
+
+/// How the encoder lays out one item.
+#[derive(Debug)]
+struct Plan {
+    /// Bytes of the item that belong to the header (before the payload).
+    consumed: usize,
+    /// Bytes of the item copied into the head (the rest of `consumed` is an
+    /// old length field, replaced).
+    carried: usize,
+    /// Zero bytes before the carried ones.
+    zeros_before: usize,
+    /// Zero bytes after the length field (stripped body bytes).
+    zeros_after: usize,
+    value: u64,
+    head_len: usize,
+}
+
+impl Layout {
+    /// With a fixed-width field: `(whole, strip)` when a whole valid frame
+    /// within the maximum is at the front of `src`; `None` for anything else
+    /// (left to the full parser).
+    #[inline(always)]
+    fn whole_frame(&self, src: &[u8], width: usize) -> Option<(usize, usize)> {
+        let head_len = self.offset.saturating_add(width);
+        let field = src.get(self.offset..head_len)?;
+        let value = read_uint(field, self.little_endian);
+        let header = if self.includes_header { 0 } else { head_len };
+        let whole = i128::from(value) + i128::from(self.adjustment) + header as i128;
+        let strip = self.strip.unwrap_or(head_len);
+        if whole < head_len.max(strip) as i128 || whole > src.len().min(self.max_frame_len) as i128
+        {
+            return None;
+        }
+        Some((whole as usize, strip))
+    }
+
+    /// Parses a header at the front of `src`: `Ok(None)` until it is whole.
+    #[inline]
+    fn parse_head(&self, src: &[u8]) -> Result<Option<Head>, String> {
+        let off = self.offset;
+        let (value, head_len) = match self.width {
+            Width::Fixed(n) => {
+                let Some(field) = src.get(off..off.saturating_add(n)) else {
+                    return Ok(None);
+                };
+                (read_uint(field, self.little_endian), off.saturating_add(n))
+            }
+            Width::Varint => match src.get(off..).map(decode_varint) {
+                None | Some(Ok(None)) => return Ok(None),
+                Some(Err(detail)) => return Err(detail),
+                Some(Ok(Some((value, n)))) => (value, off.saturating_add(n)),
+            },
+        };
+        let header = if self.includes_header {
+            0
+        } else {
+            head_len as i128
+        };
+        let whole = i128::from(value) + i128::from(self.adjustment) + header;
+        if whole < head_len as i128 {
+            return Err(format!(
+                "length {value} with adjustment {}{} gives a frame of {whole} bytes, \
+                 shorter than its {head_len}-byte header",
+                self.adjustment,
+                if self.includes_header {
+                    " (length counts the header)"
+                } else {
+                    ""
+                },
+            ));
+        }
+        let strip = self.strip.unwrap_or(head_len);
+        if whole < strip as i128 {
+            return Err(format!(
+                "frame of {whole} bytes is shorter than the {strip} bytes to strip"
+            ));
+        }
+        Ok(Some(Head {
+            whole: u64::try_from(whole).unwrap_or(u64::MAX),
+            strip,
+        }))
+    }
+
+    /// Appends the head of `item`'s frame to `dst`, with room for `extra`
+    /// more bytes; returns how many bytes of `item` the head replaces.
+    /// Nothing is written on error.
+    #[inline]
+    fn head_into(&self, item: &[u8], dst: &mut BytesMut, extra: usize) -> Result<usize> {
+        // Fast path: a fixed-width field, the item is the body, and the
+        // frame fits. Anything else (errors included) takes the long way.
+        if let (None, Width::Fixed(width)) = (self.strip, self.width) {
+            let head_len = self.offset.saturating_add(width);
+            let header = if self.includes_header { head_len } else { 0 };
+            let value = item.len() as i128 - i128::from(self.adjustment) + header as i128;
+            let field_max = if width == 8 {
+                u64::MAX
+            } else {
+                (1 << (8 * width)) - 1
+            };
+            if (0..=i128::from(field_max)).contains(&value)
+                && head_len.saturating_add(item.len()) <= self.max_frame_len
+            {
+                dst.reserve(head_len + extra);
+                if self.offset > 0 {
+                    dst.put_bytes(0, self.offset);
+                }
+                self.put_field(value as u64, dst);
+                return Ok(0);
+            }
+        }
+        self.head_into_slow(item, dst, extra)
+    }
+
+    fn head_into_slow(&self, item: &[u8], dst: &mut BytesMut, extra: usize) -> Result<usize> {
+        if self.strip.is_some() {
+            let plan = self.plan(item)?;
+            dst.reserve(plan.head_len + extra);
+            self.write_head(&plan, item, dst);
+            return Ok(plan.consumed);
+        }
+        // The usual case: the item is the body, the head is the offset
+        // bytes (zeros) and the length field.
+        let body = item.len() as u64;
+        let (width, value) = self.field_value(body)?;
+        let head_len = self.offset.saturating_add(width);
+        let whole = head_len as u64 + body;
+        if whole > self.max_frame_len as u64 {
+            return Err(Error::FrameTooLarge {
+                len: whole,
+                max: self.max_frame_len,
+            });
+        }
+        dst.reserve(head_len + extra);
+        if self.offset > 0 {
+            dst.put_bytes(0, self.offset);
+        }
+        self.put_field(value, dst);
+        Ok(0)
+    }
+
+    #[inline]
+    fn put_field(&self, value: u64, dst: &mut BytesMut) {
+        match self.width {
+            Width::Fixed(4) if !self.little_endian => dst.put_u32(value as u32),
+            Width::Fixed(n) if self.little_endian => dst.put_uint_le(value, n),
+            Width::Fixed(n) => dst.put_uint(value, n),
+            Width::Varint => put_varint(value, dst),
+        }
+    }
+
+    /// Works out the header for `item`, checking everything before anything
+    /// is written.
+    #[inline]
+    fn plan(&self, item: &[u8]) -> Result<Plan> {
+        let off = self.offset;
+        let short = |needed: usize| Error::InvalidLength {
+            detail: format!(
+                "an item of {} bytes cannot carry the {needed} header bytes the decoder keeps",
+                item.len()
+            ),
+        };
+        // (zeros before, carried prefix, old field width, zeros after)
+        let (zeros_before, carried, old_field, zeros_after) = match (self.strip, self.width) {
+            (None, _) => (off, 0, 0, 0),
+            (Some(s), width) if s <= off => {
+                let carried = off - s;
+                let old_field = match width {
+                    Width::Fixed(n) => n,
+                    Width::Varint => match item.get(carried..).map(decode_varint) {
+                        Some(Ok(Some((_, n)))) => n,
+                        _ => {
+                            return Err(Error::InvalidLength {
+                                detail: format!(
+                                    "an item of {} bytes does not carry a valid varint \
+                                     placeholder at byte {carried}",
+                                    item.len()
+                                ),
+                            });
+                        }
+                    },
+                };
+                (s, carried, old_field, 0)
+            }
+            (Some(s), Width::Fixed(n)) if s < off.saturating_add(n) => {
+                (off, 0, off.saturating_add(n) - s, 0)
+            }
+            (Some(s), Width::Fixed(n)) => (off, 0, 0, s - off.saturating_add(n)),
+            // Rejected by `build`.
+            (Some(_), Width::Varint) => unreachable!("varint strip past the offset"),
+        };
+        let consumed = carried + old_field;
+        if item.len() < consumed {
+            return Err(short(consumed));
+        }
+        let body = (item.len() - consumed) as u64 + zeros_after as u64;
+        let (width, value) = self.field_value(body)?;
+        let head_len = off.saturating_add(width);
+        let whole = head_len as u64 + body;
+        if whole > self.max_frame_len as u64 {
+            return Err(Error::FrameTooLarge {
+                len: whole,
+                max: self.max_frame_len,
+            });
+        }
+        Ok(Plan {
+            consumed,
+            carried,
+            zeros_before,
+            zeros_after,
+            value,
+            head_len: zeros_before + carried + width + zeros_after,
+        })
+    }
+
+    /// The length field's width and value for a body of `body` bytes.
+    #[inline]
+    fn field_value(&self, body: u64) -> Result<(usize, u64)> {
+        let header_extra = |width: usize| {
+            if self.includes_header {
+                (self.offset.saturating_add(width)) as i128
+            } else {
+                0
+            }
+        };
+        let base = i128::from(body) - i128::from(self.adjustment);
+        let check = |width: usize, max: u64, value: i128| -> Result<u64> {
+            if value < 0 {
+                return Err(Error::InvalidLength {
+                    detail: format!(
+                        "a body of {body} bytes with adjustment {} needs a negative length {value}",
+                        self.adjustment
+                    ),
+                });
+            }
+            u64::try_from(value)
+                .ok()
+                .filter(|&v| v <= max)
+                .ok_or_else(|| Error::LengthFieldOverflow {
+                    len: u64::try_from(value).unwrap_or(u64::MAX),
+                    field_len: width,
+                    max,
+                })
+        };
+        match self.width {
+            Width::Fixed(n) => {
+                let max = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
+                Ok((n, check(n, max, base + header_extra(n))?))
+            }
+            Width::Varint if !self.includes_header => {
+                let value = check(VARINT_MAX_LEN, u64::MAX, base)?;
+                Ok((varint_len(value), value))
+            }
+            Width::Varint => {
+                // The value depends on the varint's own width: take the
+                // narrowest width that holds the value it implies.
+                let mut last = None;
+                for width in 1..=VARINT_MAX_LEN {
+                    match check(VARINT_MAX_LEN, u64::MAX, base + header_extra(width)) {
+                        Ok(value) if varint_len(value) == width => return Ok((width, value)),
+                        Ok(_) => {}
+                        Err(err) => last = Some(err),
+                    }
+                }
+                Err(last.unwrap_or_else(|| Error::InvalidLength {
+                    detail: format!("no varint width fits a body of {body} bytes"),
+                }))
+            }
+        }
+    }
+
+    /// Appends the head described by `plan` to `dst`.
+    #[inline]
+    fn write_head(&self, plan: &Plan, item: &[u8], dst: &mut BytesMut) {
+        if plan.zeros_before + plan.carried > 0 {
+            dst.put_bytes(0, plan.zeros_before);
+            dst.extend_from_slice(&item[..plan.carried]);
+        }
+        self.put_field(plan.value, dst);
+        if plan.zeros_after > 0 {
+            dst.put_bytes(0, plan.zeros_after);
+        }
+    }
+}
+
+/// Reads a fixed-width unsigned integer of 1 to 8 bytes.
+#[inline]
+fn read_uint(field: &[u8], little_endian: bool) -> u64 {
+    match (field.len(), little_endian) {
+        (4, false) => u64::from(u32::from_be_bytes([field[0], field[1], field[2], field[3]])),
+        (2, false) => u64::from(u16::from_be_bytes([field[0], field[1]])),
+        (_, false) => field.iter().fold(0, |v, &b| (v << 8) | u64::from(b)),
+        (_, true) => field.iter().rev().fold(0, |v, &b| (v << 8) | u64::from(b)),
+    }
+}
+
+/// Decodes a canonical LEB128 varint: `Ok(None)` if it is not complete yet.
+fn decode_varint(src: &[u8]) -> Result<Option<(u64, usize)>, String> {
+    let mut value = 0u64;
+    for (i, &byte) in src.iter().take(VARINT_MAX_LEN).enumerate() {
+        if i == VARINT_MAX_LEN - 1 && byte > 1 {
+            return Err(format!(
+                "varint does not fit 64 bits: byte {} is {byte:#04x}",
+                i + 1
+            ));
+        }
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            if i > 0 && byte == 0 {
+                return Err(format!(
+                    "overlong varint: {} bytes for the value {value}",
+                    i + 1
+                ));
+            }
+            return Ok(Some((value, i + 1)));
+        }
+    }
+    Ok(None)
+}
+
+/// The width of `value` as a LEB128 varint.
+fn varint_len(value: u64) -> usize {
+    let bits = 64 - value.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
+}
+
+fn put_varint(mut value: u64, dst: &mut BytesMut) {
+    while value >= 0x80 {
+        dst.put_u8((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    dst.put_u8(value as u8);
+}
+
+/// Splits the whole frame off `src` and drops its first `strip` bytes.
+///
+/// Advancing the frozen `Bytes` is plain pointer arithmetic, cheaper than
+/// advancing `src` first.
+#[inline(always)]
+fn take_frame(src: &mut BytesMut, whole: usize, strip: usize) -> Bytes {
+    let mut frame = src.split_to(whole).freeze();
+    frame.advance(strip);
+    frame
+}
+
+impl LengthPrefix {
+    /// Everything [`Decoder::decode`] does but its fast path.
+    fn decode_slow(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        loop {
+            match self.state {
+                State::Head => {
+                    let head = match self.layout.parse_head(src) {
+                        Ok(Some(head)) => head,
+                        Ok(None) => return Ok(None),
+                        Err(detail) => return Err(self.fail(Fault::Invalid(detail))),
+                    };
+                    let max = self.layout.max_frame_len;
+                    if head.whole > max as u64 {
+                        return Err(match self.layout.oversize {
+                            Oversize::Error => self.fail(Fault::TooLarge { len: head.whole }),
+                            Oversize::Skip => {
+                                let now = (src.len() as u64).min(head.whole) as usize;
+                                src.advance(now);
+                                self.state = if now as u64 == head.whole {
+                                    State::Head
+                                } else {
+                                    State::Skip {
+                                        remaining: head.whole - now as u64,
+                                    }
+                                };
+                                Error::FrameSkipped {
+                                    len: head.whole,
+                                    max,
+                                }
+                            }
+                        });
+                    }
+                    let whole = head.whole as usize;
+                    if src.len() < whole {
+                        self.state = State::Body {
+                            whole,
+                            strip: head.strip,
+                        };
+                        return Ok(None);
+                    }
+                    return Ok(Some(take_frame(src, whole, head.strip)));
+                }
+                State::Body { whole, strip } => {
+                    if src.len() < whole {
+                        return Ok(None);
+                    }
+                    self.state = State::Head;
+                    return Ok(Some(take_frame(src, whole, strip)));
+                }
+                State::Skip { remaining } => {
+                    let now = remaining.min(src.len() as u64);
+                    src.advance(now as usize);
+                    if now < remaining {
+                        self.state = State::Skip {
+                            remaining: remaining - now,
+                        };
+                        return Ok(None);
+                    }
+                    self.state = State::Head;
+                }
+                State::Failed(ref fault) => return Err(fault.to_error(self.layout.max_frame_len)),
+            }
+        }
+    }
+}
+
+impl Decoder for LengthPrefix {
+    #[inline(always)]
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        // Fast path, small enough to inline into the caller's loop: a
+        // fixed-width header and its whole frame are buffered, and the
+        // frame is valid and within the maximum.
+        if let (State::Head, Width::Fixed(width)) = (&self.state, self.layout.width) {
+            if let Some((whole, strip)) = self.layout.whole_frame(src, width) {
+                return Ok(Some(take_frame(src, whole, strip)));
+            }
+        }
+        self.decode_slow(src)
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        if let Some(frame) = self.decode(src)? {
+            return Ok(Some(frame));
+        }
+        let skipping = matches!(self.state, State::Skip { .. });
+        if src.is_empty() && !skipping {
+            return Ok(None);
+        }
+        // The stream ended inside a frame: report it once, then start over.
+        self.state = State::Head;
+        Err(Error::PartialFrame {
+            pending: src.split().freeze(),
+        })
+    }
+}
+
+macro_rules! encode_owned {
+    ($($item:ty),* $(,)?) => {$(
+        impl Encoder<$item> for LengthPrefix {
+            #[inline]
+            fn encode(&mut self, item: $item, dst: &mut BytesMut) -> Result<()> {
+                self.encode_slice(&item, dst)
+            }
+
+            #[inline]
+            fn encode_parts<'i>(
+                &mut self,
+                item: &'i $item,
+                head: &mut BytesMut,
+                _tail: &mut BytesMut,
+            ) -> Result<Option<&'i [u8]>> {
+                self.split_slice(item, head).map(Some)
+            }
+        }
+    )*};
+}
+
+encode_owned!(Bytes, BytesMut, Vec<u8>);
+
+impl<'a> Encoder<&'a [u8]> for LengthPrefix {
+    #[inline]
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item, dst)
+    }
+
+    #[inline]
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i &'a [u8],
+        head: &mut BytesMut,
+        _tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.split_slice(item, head).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_widths() {
+        for (value, width) in [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3)] {
+            assert_eq!(varint_len(value), width, "{value}");
+        }
+        assert_eq!(varint_len(u64::MAX), VARINT_MAX_LEN);
+        let mut dst = BytesMut::new();
+        put_varint(u64::MAX, &mut dst);
+        assert_eq!(decode_varint(&dst), Ok(Some((u64::MAX, VARINT_MAX_LEN))));
+    }
+
+    #[test]
+    fn varint_rejects_overflow_and_overlong() {
+        // 11 bytes: ten with the high bit set.
+        assert!(decode_varint(&[0xff; 11]).is_err());
+        // 10th byte of 2 overflows 64 bits.
+        let mut over = [0x80u8; 10];
+        over[9] = 0x02;
+        assert!(decode_varint(&over).is_err());
+        assert!(decode_varint(&[0x80, 0x00]).is_err());
+        assert_eq!(decode_varint(&[0x00]), Ok(Some((0, 1))));
+        assert_eq!(decode_varint(&[0x80, 0x80]), Ok(None));
+    }
+}

@@ -1,0 +1,393 @@
+//! [`FrameWriter`]: frames to any blocking [`Write`].
+
+use std::io::{self, IoSlice, Write};
+
+use bytes::{Buf, BytesMut};
+
+use crate::Result;
+use crate::frame::Encoder;
+
+/// Default buffer capacity, and the payload size from which a frame goes out
+/// with a vectored write instead of through the buffer: 8 KiB.
+const DEFAULT_CAPACITY: usize = 8 * 1024;
+
+/// Writes frames to a blocking [`Write`] with an [`Encoder`], buffered.
+///
+/// Small frames are encoded into a buffer that goes out when it holds
+/// `capacity` bytes (8 KiB by default), on [`flush`](FrameWriter::flush),
+/// or just before a large frame. A large frame, whose payload is at least
+/// `capacity` bytes and whose encoder splits it with
+/// [`Encoder::encode_parts`], is not copied: buffered bytes, the frame's
+/// head, its payload and its tail go out together in one vectored write
+/// (`writev`), continued as needed when the OS takes only part of it. Any
+/// plain encoder works too; its frames just always go through the buffer.
+///
+/// [`Interrupted`](io::ErrorKind::Interrupted) is retried; a write of 0
+/// bytes is [`WriteZero`](io::ErrorKind::WriteZero). When a write fails,
+/// nothing is lost or sent twice: the bytes not yet accepted by the writer
+/// (including the rest of a large payload, copied then) stay in the buffer,
+/// and the next [`flush`](FrameWriter::flush) or
+/// [`send`](FrameWriter::send) carries on from there.
+///
+/// Frames still in the buffer when the writer is dropped are discarded (a
+/// destructor cannot report errors): call [`flush`](FrameWriter::flush) or
+/// [`into_inner`](FrameWriter::into_inner) first.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::Bytes;
+/// use rionet::frame::{FrameWriter, LengthPrefix};
+///
+/// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+/// out.send(&b"hello"[..])?;
+/// out.send(Bytes::from_static(b"world"))?;
+/// assert_eq!(out.into_inner()?, b"\0\0\0\x05hello\0\0\0\x05world");
+/// # Ok::<(), rionet::Error>(())
+/// ```
+///
+/// Over TCP:
+///
+/// ```no_run
+/// use std::net::TcpStream;
+/// use rionet::frame::{FrameWriter, LengthPrefix};
+///
+/// fn main() -> rionet::Result<()> {
+///     let stream = TcpStream::connect("127.0.0.1:15213")?;
+///     let mut out = FrameWriter::new(stream, LengthPrefix::new());
+///     for word in ["one", "two", "three"] {
+///         out.send(word.as_bytes())?;
+///     }
+///     out.flush()?;
+///     Ok(())
+/// }
+/// ```
+///
+/// # Errors
+///
+/// See [`send`](FrameWriter::send) and [`flush`](FrameWriter::flush).
+#[derive(Debug)]
+pub struct FrameWriter<W, E> {
+    inner: W,
+    encoder: E,
+    buf: BytesMut,
+    tail: BytesMut,
+    capacity: usize,
+}
+
+impl<W: Write, E> FrameWriter<W, E> {
+    /// A writer over `inner` encoding with `encoder`, with an 8 KiB buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// assert_eq!(out.capacity(), 8192);
+    /// ```
+    pub fn new(inner: W, encoder: E) -> Self {
+        FrameWriter::with_capacity(DEFAULT_CAPACITY, inner, encoder)
+    }
+
+    /// Like [`new`](FrameWriter::new) with a buffer of `capacity` bytes (at
+    /// least 1); payloads of `capacity` bytes or more bypass the buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let out = FrameWriter::with_capacity(64 * 1024, Vec::new(), LengthPrefix::new());
+    /// assert_eq!(out.capacity(), 65536);
+    /// ```
+    pub fn with_capacity(capacity: usize, inner: W, encoder: E) -> Self {
+        let capacity = capacity.max(1);
+        FrameWriter {
+            inner,
+            encoder,
+            buf: BytesMut::with_capacity(capacity),
+            tail: BytesMut::new(),
+            capacity,
+        }
+    }
+
+    /// Encodes `item` and buffers it, or sends it at once with a vectored
+    /// write if its payload is at least [`capacity`](FrameWriter::capacity)
+    /// bytes. The buffer is written out when it reaches `capacity`.
+    ///
+    /// # Errors
+    ///
+    /// The encoder's error (the item cannot be framed; nothing is buffered),
+    /// or [`Error::Io`](crate::Error::Io) from the writer: the frame is then
+    /// buffered in full and the bytes the writer did not take are kept, to
+    /// go out with the next `flush`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let codec = LengthPrefix::builder().field_len(1).build();
+    /// let mut out = FrameWriter::new(Vec::new(), codec);
+    /// assert!(out.send(&[0u8; 300][..]).is_err()); // 300 does not fit a byte
+    /// out.send(&b"ok"[..])?;
+    /// assert_eq!(out.into_inner()?, b"\x02ok");
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn send<I>(&mut self, item: I) -> Result<()>
+    where
+        E: Encoder<I>,
+    {
+        let before = self.buf.len();
+        self.tail.clear();
+        match self
+            .encoder
+            .encode_parts(&item, &mut self.buf, &mut self.tail)
+        {
+            Ok(Some(payload)) if payload.len() >= self.capacity => {
+                let mut tail = std::mem::take(&mut self.tail);
+                let sent = write_parts(&mut self.inner, &mut self.buf, payload, &mut tail);
+                self.tail = tail;
+                return sent.map_err(Into::into);
+            }
+            Ok(Some(payload)) => {
+                self.buf.extend_from_slice(payload);
+                if !self.tail.is_empty() {
+                    self.buf.extend_from_slice(&self.tail);
+                }
+            }
+            Ok(None) => self.encoder.encode(item, &mut self.buf)?,
+            Err(err) => {
+                self.buf.truncate(before);
+                return Err(err);
+            }
+        }
+        if self.buf.len() >= self.capacity {
+            self.write_buffer()?;
+        }
+        Ok(())
+    }
+
+    /// Writes out the buffer, then flushes the underlying writer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io): the bytes not yet written stay
+    /// buffered; call again to carry on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// out.send(&b"!"[..])?;
+    /// assert!(out.get_ref().is_empty());
+    /// out.flush()?;
+    /// assert_eq!(out.get_ref().len(), 5);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn flush(&mut self) -> Result<()> {
+        self.write_buffer()?;
+        self.inner.flush()?;
+        Ok(())
+    }
+
+    /// Writes the buffer out, keeping what the writer did not take.
+    fn write_buffer(&mut self) -> io::Result<()> {
+        while !self.buf.is_empty() {
+            match self.inner.write(&self.buf) {
+                Ok(0) => return Err(write_zero()),
+                Ok(n) => self.buf.advance(n),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(err),
+            }
+        }
+        // Empty: the next frames start at the front of the allocation again.
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// The buffer size, which is also the payload size from which frames
+    /// bypass the buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// assert_eq!(FrameWriter::new(Vec::new(), LengthPrefix::new()).capacity(), 8192);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The bytes encoded but not yet written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// out.send(&b"!"[..])?;
+    /// assert_eq!(out.buffer(), b"\0\0\0\x01!");
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn buffer(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The underlying writer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let out = FrameWriter::new(Vec::<u8>::new(), LengthPrefix::new());
+    /// assert!(out.get_ref().is_empty());
+    /// ```
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The underlying writer, mutably. Writing to it directly puts bytes
+    /// before the frames still buffered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// out.get_mut().extend_from_slice(b"HELLO\n"); // a preamble
+    /// out.send(&b"!"[..])?;
+    /// assert_eq!(out.into_inner()?, b"HELLO\n\0\0\0\x01!");
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The encoder.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// assert_eq!(out.encoder().max_frame_len(), 8 << 20);
+    /// ```
+    pub fn encoder(&self) -> &E {
+        &self.encoder
+    }
+
+    /// The encoder, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// *out.encoder_mut() = LengthPrefix::builder().varint().build();
+    /// ```
+    pub fn encoder_mut(&mut self) -> &mut E {
+        &mut self.encoder
+    }
+
+    /// Flushes, then returns the underlying writer.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) from the flush; the writer and the
+    /// unsent bytes are dropped then (use [`flush`](FrameWriter::flush)
+    /// first to keep them on error).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
+    /// out.send(&b"!"[..])?;
+    /// assert_eq!(out.into_inner()?.len(), 5);
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn into_inner(mut self) -> Result<W> {
+        self.flush()?;
+        Ok(self.inner)
+    }
+
+    /// The underlying writer, the encoder and the bytes not yet written,
+    /// without writing anything.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameWriter, LengthPrefix};
+    ///
+    /// let mut out = FrameWriter::new(Vec::<u8>::new(), LengthPrefix::new());
+    /// out.send(&b"!"[..])?;
+    /// let (inner, _codec, unsent) = out.into_parts();
+    /// assert!(inner.is_empty());
+    /// assert_eq!(&unsent[..], b"\0\0\0\x01!");
+    /// # Ok::<(), rionet::Error>(())
+    /// ```
+    pub fn into_parts(self) -> (W, E, BytesMut) {
+        (self.inner, self.encoder, self.buf)
+    }
+}
+
+/// Writes `buf ++ payload ++ tail` with vectored writes until all of it is
+/// taken. `buf` ends empty on success; on error it holds exactly the bytes
+/// not taken (copying the rest of `payload` there).
+fn write_parts<W: Write>(
+    inner: &mut W,
+    buf: &mut BytesMut,
+    payload: &[u8],
+    tail: &mut BytesMut,
+) -> io::Result<()> {
+    let total = buf.len() + payload.len() + tail.len();
+    let mut written = 0;
+    let result = {
+        let mut slices = [IoSlice::new(buf), IoSlice::new(payload), IoSlice::new(tail)];
+        let mut parts = &mut slices[..];
+        loop {
+            if written == total {
+                break Ok(());
+            }
+            match inner.write_vectored(parts) {
+                Ok(0) => break Err(write_zero()),
+                Ok(n) => {
+                    written += n;
+                    IoSlice::advance_slices(&mut parts, n);
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => break Err(err),
+            }
+        }
+    };
+    if result.is_ok() {
+        buf.clear();
+        return Ok(());
+    }
+    // Keep exactly the bytes not taken, in order.
+    let from_buf = written.min(buf.len());
+    buf.advance(from_buf);
+    let written = written - from_buf;
+    let from_payload = written.min(payload.len());
+    buf.extend_from_slice(&payload[from_payload..]);
+    buf.extend_from_slice(&tail[written - from_payload..]);
+    result
+}
+
+fn write_zero() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::WriteZero,
+        "the writer accepted 0 bytes of a frame",
+    )
+}

@@ -1,0 +1,612 @@
+//! `LengthPrefix`: round trips against a naive model for every setting,
+//! arbitrary splits, adversarial headers, the oversize policies, encoder
+//! errors.
+
+use bytes::{Bytes, BytesMut};
+use proptest::prelude::*;
+use rionet::Error;
+use rionet::frame::{Decoder, Encoder, LengthPrefix, Oversize};
+
+/// One layout, described independently of the crate's builder.
+#[derive(Debug, Clone, Copy)]
+struct Spec {
+    /// `None`: varint; `Some((width, little_endian))`: fixed.
+    fixed: Option<(usize, bool)>,
+    offset: usize,
+    adjustment: isize,
+    /// `None`: strip the whole header.
+    strip: Option<usize>,
+    includes_header: bool,
+}
+
+impl Spec {
+    const fn fixed(width: usize) -> Spec {
+        Spec {
+            fixed: Some((width, false)),
+            offset: 0,
+            adjustment: 0,
+            strip: None,
+            includes_header: false,
+        }
+    }
+
+    const fn varint() -> Spec {
+        Spec {
+            fixed: None,
+            ..Spec::fixed(4)
+        }
+    }
+
+    fn codec(&self) -> LengthPrefix {
+        let mut b = LengthPrefix::builder();
+        match self.fixed {
+            Some((width, true)) => b.field_len(width).little_endian(),
+            Some((width, false)) => b.field_len(width).big_endian(),
+            None => b.varint(),
+        };
+        b.length_field_offset(self.offset)
+            .length_adjustment(self.adjustment)
+            .length_includes_header(self.includes_header);
+        match self.strip {
+            Some(n) => b.strip(n),
+            None => b.strip_header(),
+        };
+        b.build()
+    }
+
+    /// The naive model: the wire bytes for a frame whose bytes before the
+    /// length field are `prefix` and whose body is `body`, and the frame
+    /// the decoder returns. `None` if the length does not fit the field.
+    fn model(&self, prefix: &[u8], body: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+        assert_eq!(prefix.len(), self.offset);
+        let field = (1..=10).find_map(|width| {
+            let width = match self.fixed {
+                Some((w, _)) if w != width => return None,
+                _ => width,
+            };
+            let header = if self.includes_header {
+                (self.offset + width) as i128
+            } else {
+                0
+            };
+            let value = body.len() as i128 - self.adjustment as i128 + header;
+            let value = u64::try_from(value).ok()?;
+            let bytes = match self.fixed {
+                Some((w, little)) => {
+                    if w < 8 && value >> (8 * w) != 0 {
+                        return None;
+                    }
+                    let be = value.to_be_bytes()[8 - w..].to_vec();
+                    if little {
+                        be.into_iter().rev().collect()
+                    } else {
+                        be
+                    }
+                }
+                None => {
+                    let mut out = Vec::new();
+                    let mut v = value;
+                    loop {
+                        let byte = (v & 0x7f) as u8;
+                        v >>= 7;
+                        if v == 0 {
+                            out.push(byte);
+                            break;
+                        }
+                        out.push(byte | 0x80);
+                    }
+                    if out.len() != width {
+                        return None;
+                    }
+                    out
+                }
+            };
+            Some(bytes)
+        })?;
+        let mut wire = prefix.to_vec();
+        wire.extend_from_slice(&field);
+        let header = wire.len();
+        wire.extend_from_slice(body);
+        let strip = self.strip.unwrap_or(header);
+        if strip > wire.len() {
+            return None;
+        }
+        // Stripped bytes other than the length field cannot be rebuilt by
+        // the encoder: the model makes them zero.
+        for (i, byte) in wire.iter_mut().enumerate().take(strip) {
+            if i < self.offset || i >= header {
+                *byte = 0;
+            }
+        }
+        let decoded = wire[strip..].to_vec();
+        Some((wire, decoded))
+    }
+}
+
+/// Every setting the property tests cover.
+fn specs() -> Vec<Spec> {
+    let mut specs = Vec::new();
+    for width in 1..=8 {
+        for little in [false, true] {
+            specs.push(Spec {
+                fixed: Some((width, little)),
+                ..Spec::fixed(width)
+            });
+        }
+    }
+    specs.extend([
+        Spec::varint(),
+        // tokio-util style: offset, adjustment, keep the whole frame.
+        Spec {
+            offset: 3,
+            adjustment: -2,
+            strip: Some(0),
+            ..Spec::fixed(2)
+        },
+        // Netty: HDR1 | LEN | HDR2 | content, strip HDR1 and LEN.
+        Spec {
+            offset: 1,
+            adjustment: 1,
+            strip: Some(3),
+            ..Spec::fixed(2)
+        },
+        // Netty: the same, the length counting the whole frame.
+        Spec {
+            offset: 1,
+            adjustment: -3,
+            strip: Some(3),
+            ..Spec::fixed(2)
+        },
+        Spec {
+            offset: 2,
+            includes_header: true,
+            strip: Some(0),
+            ..Spec::fixed(2)
+        },
+        Spec {
+            offset: 2,
+            includes_header: true,
+            strip: Some(1),
+            ..Spec::fixed(3)
+        },
+        // Strip into the middle of the length field.
+        Spec {
+            offset: 1,
+            strip: Some(3),
+            ..Spec::fixed(4)
+        },
+        // Strip past the header, into the body.
+        Spec {
+            strip: Some(4),
+            adjustment: 5,
+            ..Spec::fixed(2)
+        },
+        Spec {
+            includes_header: true,
+            ..Spec::varint()
+        },
+        Spec {
+            offset: 2,
+            strip: Some(1),
+            ..Spec::varint()
+        },
+        Spec {
+            offset: 2,
+            strip: Some(0),
+            includes_header: true,
+            adjustment: 3,
+            ..Spec::varint()
+        },
+    ]);
+    specs
+}
+
+/// `wire` cut at `cuts` (any order, clamped), in order.
+fn pieces<'a>(wire: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(wire.len())).collect();
+    cuts.sort_unstable();
+    cuts.push(wire.len());
+    let mut start = 0;
+    cuts.into_iter()
+        .map(|cut| {
+            let piece = &wire[start..cut];
+            start = cut;
+            piece
+        })
+        .collect()
+}
+
+/// Decodes `wire` fed in pieces cut at `cuts`, until end of stream.
+fn decode_split(codec: &mut LengthPrefix, wire: &[u8], cuts: &[usize]) -> Vec<Bytes> {
+    let mut src = BytesMut::new();
+    let mut frames = Vec::new();
+    for piece in pieces(wire, cuts) {
+        src.extend_from_slice(piece);
+        while let Some(frame) = codec.decode(&mut src).unwrap() {
+            frames.push(frame);
+        }
+    }
+    while let Some(frame) = codec.decode_eof(&mut src).unwrap() {
+        frames.push(frame);
+    }
+    assert!(src.is_empty());
+    frames
+}
+
+/// Builds the wire and the expected frames for one spec.
+fn build(spec: &Spec, frames: &[(Vec<u8>, Vec<u8>)]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let mut wire = Vec::new();
+    let mut expected = Vec::new();
+    for (prefix, body) in frames {
+        let mut prefix = prefix.clone();
+        prefix.resize(spec.offset, 0xAA);
+        let mut body = body.clone();
+        // Netty-like layouts need a body at least as long as what they
+        // strip past the header.
+        body.resize(body.len().max(8), 0x55);
+        let (w, d) = spec.model(&prefix, &body).expect("the model fits");
+        wire.extend_from_slice(&w);
+        expected.push(d);
+    }
+    (wire, expected)
+}
+
+fn frames_strategy() -> impl Strategy<Value = Vec<(Vec<u8>, Vec<u8>)>> {
+    prop::collection::vec(
+        (
+            prop::collection::vec(any::<u8>(), 0..4),
+            prop::collection::vec(any::<u8>(), 0..200),
+        ),
+        0..12,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every setting: the encoder writes exactly the model's bytes, and the
+    /// decoder, fed the bytes split anywhere, returns exactly the frames.
+    #[test]
+    fn round_trip_every_setting(
+        frames in frames_strategy(),
+        cuts in prop::collection::vec(0usize..4096, 0..16),
+    ) {
+        for spec in specs() {
+            let (wire, expected) = build(&spec, &frames);
+            let mut encoded = BytesMut::new();
+            let mut codec = spec.codec();
+            for frame in &expected {
+                codec.encode(&frame[..], &mut encoded).unwrap();
+            }
+            prop_assert_eq!(&encoded[..], &wire[..], "{:?}", spec);
+            let decoded = decode_split(&mut spec.codec(), &wire, &cuts);
+            prop_assert_eq!(decoded, expected.clone(), "{:?}", spec);
+        }
+    }
+}
+
+#[test]
+fn one_byte_at_a_time_every_setting() {
+    let frames: Vec<(Vec<u8>, Vec<u8>)> = (0..6u8)
+        .map(|i| (vec![i; 3], vec![i; usize::from(i) * 37]))
+        .collect();
+    for spec in specs() {
+        let (wire, expected) = build(&spec, &frames);
+        let cuts: Vec<usize> = (0..wire.len()).collect();
+        let decoded = decode_split(&mut spec.codec(), &wire, &cuts);
+        assert_eq!(decoded, expected, "{spec:?}");
+    }
+}
+
+#[test]
+fn encode_parts_matches_encode() {
+    for spec in specs() {
+        let (_, expected) = build(&spec, &[(vec![1, 2, 3], b"payload".to_vec())]);
+        let item = Bytes::from(expected[0].clone());
+        let mut whole = BytesMut::new();
+        spec.codec().encode(item.clone(), &mut whole).unwrap();
+        let (mut head, mut tail) = (BytesMut::new(), BytesMut::new());
+        let payload = spec
+            .codec()
+            .encode_parts(&item, &mut head, &mut tail)
+            .unwrap()
+            .unwrap();
+        assert!(tail.is_empty());
+        let joined = [&head[..], payload].concat();
+        assert_eq!(joined, &whole[..], "{spec:?}");
+    }
+}
+
+#[test]
+fn declared_4_gib_errors_without_allocating() {
+    let mut codec = LengthPrefix::new();
+    let mut src = BytesMut::with_capacity(16);
+    src.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+    let err = codec.decode(&mut src).unwrap_err();
+    assert!(
+        matches!(err, Error::FrameTooLarge { len, max } if len == 0xffff_ffff + 4 && max == 8 << 20),
+        "{err:?}"
+    );
+    assert!(src.capacity() <= 16, "capacity grew to {}", src.capacity());
+    // The decoder cannot resynchronise: it keeps failing, and does not
+    // misparse the bytes that follow as a new header.
+    src.extend_from_slice(&[0, 0, 0, 1, b'x']);
+    for _ in 0..3 {
+        assert!(matches!(
+            codec.decode(&mut src),
+            Err(Error::FrameTooLarge { .. })
+        ));
+    }
+    assert!(matches!(
+        codec.decode_eof(&mut src),
+        Err(Error::FrameTooLarge { .. })
+    ));
+}
+
+#[test]
+fn huge_declared_length_under_the_max_waits_without_reserving() {
+    let mut codec = LengthPrefix::builder().max_frame_len(usize::MAX).build();
+    let mut src = BytesMut::with_capacity(64);
+    src.extend_from_slice(&[0xff, 0xff, 0xff, 0xfb]);
+    for _ in 0..10 {
+        assert_eq!(codec.decode(&mut src).unwrap(), None);
+        src.extend_from_slice(b"abcd");
+    }
+    assert!(src.capacity() <= 64, "capacity grew to {}", src.capacity());
+    match codec.decode_eof(&mut src) {
+        Err(Error::PartialFrame { pending }) => assert_eq!(pending.len(), 44),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn skip_codec() -> LengthPrefix {
+    LengthPrefix::builder()
+        .field_len(2)
+        .max_frame_len(64)
+        .oversize(Oversize::Skip)
+        .build()
+}
+
+fn skip_wire() -> Vec<u8> {
+    let mut wire = Vec::new();
+    for (len, fill) in [
+        (5usize, b'a'),
+        (1000, b'X'),
+        (60, b'b'),
+        (63, b'Y'),
+        (0, b'c'),
+    ] {
+        wire.extend_from_slice(&(len as u16).to_be_bytes());
+        wire.extend(std::iter::repeat_n(fill, len));
+    }
+    wire
+}
+
+/// Frames as strings, errors as `skip:<len>`.
+fn decode_with_skips(wire: &[u8], cuts: &[usize]) -> Vec<String> {
+    let mut codec = skip_codec();
+    let mut src = BytesMut::new();
+    let mut out = Vec::new();
+    for piece in pieces(wire, cuts) {
+        src.extend_from_slice(piece);
+        loop {
+            match codec.decode(&mut src) {
+                Ok(Some(frame)) => {
+                    out.push(format!("{}:{}", frame.len(), frame[..].escape_ascii()))
+                }
+                Ok(None) => break,
+                Err(Error::FrameSkipped { len, max: 64 }) => out.push(format!("skip:{len}")),
+                Err(err) => panic!("{err:?}"),
+            }
+        }
+        assert!(src.len() <= 64 + 2, "the skipped frame was buffered");
+    }
+    assert_eq!(codec.decode_eof(&mut src).unwrap(), None);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn skip_resynchronises_whatever_the_splits(cuts in prop::collection::vec(0usize..1200, 0..20)) {
+        prop_assert_eq!(
+            decode_with_skips(&skip_wire(), &cuts),
+            ["5:aaaaa".to_string(), "skip:1002".into(), format!("60:{}", "b".repeat(60)), "skip:65".into(), "0:".into()]
+        );
+    }
+}
+
+#[test]
+fn skip_one_byte_at_a_time() {
+    let wire = skip_wire();
+    let cuts: Vec<usize> = (0..wire.len()).collect();
+    assert_eq!(decode_with_skips(&wire, &cuts).len(), 5);
+}
+
+#[test]
+fn stream_ending_inside_a_skipped_frame_is_partial() {
+    let mut codec = skip_codec();
+    let mut src = BytesMut::from(&[0x01, 0x00, b'z', b'z'][..]);
+    assert!(matches!(
+        codec.decode(&mut src),
+        Err(Error::FrameSkipped { len: 258, .. })
+    ));
+    match codec.decode_eof(&mut src) {
+        Err(Error::PartialFrame { pending }) => assert!(pending.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(codec.decode_eof(&mut src).unwrap(), None);
+}
+
+#[test]
+fn partial_frame_at_eof_carries_its_bytes() {
+    let mut codec = LengthPrefix::new();
+    let mut src = BytesMut::from(&b"\0\0\0\x02ok\0\0\0\x09abc"[..]);
+    assert_eq!(
+        codec.decode_eof(&mut src).unwrap().as_deref(),
+        Some(&b"ok"[..])
+    );
+    match codec.decode_eof(&mut src) {
+        Err(Error::PartialFrame { pending }) => assert_eq!(&pending[..], b"\0\0\0\x09abc"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(codec.decode_eof(&mut src).unwrap(), None);
+    // A header cut short is a partial frame too.
+    let mut src = BytesMut::from(&b"\0\0"[..]);
+    assert!(matches!(
+        LengthPrefix::new().decode_eof(&mut src),
+        Err(Error::PartialFrame { pending }) if pending.len() == 2
+    ));
+}
+
+fn decode_err(codec: &mut LengthPrefix, bytes: &[u8]) -> Error {
+    codec.decode(&mut BytesMut::from(bytes)).unwrap_err()
+}
+
+#[test]
+fn malformed_varints_are_rejected_and_stay_rejected() {
+    let cases: [&[u8]; 4] = [
+        &[0x80, 0x00],                                                 // overlong 0
+        &[0xff, 0x80, 0x80, 0x00],                                     // overlong
+        &[0xff; 11],                                                   // 11 bytes
+        &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02], // > 64 bits
+    ];
+    for bytes in cases {
+        let mut codec = LengthPrefix::builder().varint().build();
+        let err = decode_err(&mut codec, bytes);
+        assert!(
+            matches!(err, Error::InvalidLength { .. }),
+            "{bytes:x?}: {err:?}"
+        );
+        assert_eq!(
+            std::io::Error::from(err).kind(),
+            std::io::ErrorKind::InvalidData
+        );
+        // Failed for good.
+        assert!(codec.decode(&mut BytesMut::from(&b"\x01x"[..])).is_err());
+    }
+    // The largest canonical varint is fine (and over the maximum).
+    let mut codec = LengthPrefix::builder().varint().build();
+    let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    assert!(matches!(
+        decode_err(&mut codec, &max),
+        Error::FrameTooLarge { .. }
+    ));
+    // A varint still arriving is not an error.
+    let mut codec = LengthPrefix::builder().varint().build();
+    assert_eq!(
+        codec.decode(&mut BytesMut::from(&[0xff; 9][..])).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn frames_shorter_than_their_header_are_rejected() {
+    // The length counts the header, but 2 < the 4-byte header.
+    let mut codec = LengthPrefix::builder().length_includes_header(true).build();
+    let err = decode_err(&mut codec, b"\0\0\0\x02");
+    assert!(matches!(err, Error::InvalidLength { .. }), "{err:?}");
+    // Negative adjustment below zero.
+    let mut codec = LengthPrefix::builder()
+        .field_len(1)
+        .length_adjustment(-5)
+        .build();
+    assert!(matches!(
+        decode_err(&mut codec, b"\x02ab"),
+        Error::InvalidLength { .. }
+    ));
+    // Shorter than the bytes to strip.
+    let mut codec = LengthPrefix::builder().field_len(1).strip(4).build();
+    assert!(matches!(
+        decode_err(&mut codec, b"\x01ab"),
+        Error::InvalidLength { .. }
+    ));
+}
+
+#[test]
+fn the_maximum_counts_the_header() {
+    let mut codec = LengthPrefix::builder().max_frame_len(10).build();
+    let mut src = BytesMut::from(&b"\0\0\0\x06abcdef"[..]);
+    assert_eq!(
+        codec.decode(&mut src).unwrap().as_deref(),
+        Some(&b"abcdef"[..])
+    );
+    let err = decode_err(&mut codec, b"\0\0\0\x07");
+    assert!(
+        matches!(err, Error::FrameTooLarge { len: 11, max: 10 }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn encoder_refuses_what_the_layout_cannot_carry() {
+    let mut dst = BytesMut::from(&b"kept"[..]);
+    let mut one = LengthPrefix::builder().field_len(1).build();
+    one.encode(&[0u8; 255][..], &mut dst).unwrap();
+    dst.truncate(4);
+    let err = one.encode(&[0u8; 256][..], &mut dst).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::LengthFieldOverflow {
+                len: 256,
+                field_len: 1,
+                max: 255
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "length value 256 does not fit a length field of 1 bytes (at most 255)"
+    );
+    let mut small = LengthPrefix::builder().max_frame_len(8).build();
+    let err = small
+        .encode(Bytes::from_static(b"12345"), &mut dst)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::FrameTooLarge { len: 9, max: 8 }),
+        "{err:?}"
+    );
+    // A positive adjustment larger than the body would need a negative length.
+    let mut adj = LengthPrefix::builder().length_adjustment(4).build();
+    let err = adj.encode(&b"ab"[..], &mut dst).unwrap_err();
+    assert!(matches!(err, Error::InvalidLength { .. }), "{err:?}");
+    // An item too short to carry the header bytes the decoder keeps.
+    let mut keep = LengthPrefix::builder()
+        .length_field_offset(2)
+        .strip(0)
+        .build();
+    let err = keep.encode(&b"abc"[..], &mut dst).unwrap_err();
+    assert!(matches!(err, Error::InvalidLength { .. }), "{err:?}");
+    assert_eq!(&dst[..], b"kept", "nothing written on error");
+}
+
+#[test]
+fn every_item_type_encodes_the_same() {
+    let mut codec = LengthPrefix::new();
+    let mut a = BytesMut::new();
+    codec.encode(Bytes::from_static(b"xy"), &mut a).unwrap();
+    codec.encode(BytesMut::from(&b"xy"[..]), &mut a).unwrap();
+    codec.encode(b"xy".to_vec(), &mut a).unwrap();
+    codec.encode(&b"xy"[..], &mut a).unwrap();
+    assert_eq!(&a[..], &b"\0\0\0\x02xy".repeat(4)[..]);
+}
+
+#[test]
+fn frames_are_split_off_without_copying() {
+    let mut codec = LengthPrefix::new();
+    let mut src = BytesMut::from(&b"\0\0\0\x03abc\0\0\0\x01d"[..]);
+    let base = src.as_ptr() as usize;
+    let first = codec.decode(&mut src).unwrap().unwrap();
+    let second = codec.decode(&mut src).unwrap().unwrap();
+    assert_eq!(first.as_ptr() as usize, base + 4);
+    assert_eq!(second.as_ptr() as usize, base + 11);
+}
+
+#[test]
+#[should_panic(expected = "1 to 8 bytes")]
+fn a_nine_byte_field_is_a_programming_error() {
+    LengthPrefix::builder().field_len(9);
+}
