@@ -327,6 +327,9 @@ fn bad_arguments_print_usage_and_exit_nonzero() {
         ("reverseclient", &["localhost"]),
         ("hostinfo", &[]),
         ("hostinfo", &["a", "b"]),
+        ("sticky", &["extra"]),
+        ("frameserver", &["notaport"]),
+        ("frameclient", &["localhost"]),
     ];
     for (name, args) in cases {
         let out = run(name, args, b"");
@@ -467,4 +470,60 @@ fn hostinfo_reports_a_name_that_does_not_resolve() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn sticky_shows_merged_reads_and_framed_messages() {
+    let out = run("sticky", &[], b"");
+    assert!(out.status.success(), "{}", out.stderr);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // The naive receiver gets all three messages in its first read.
+    assert!(
+        stdout.contains("read() #1: 46 bytes: \"Client Query testCleint QueryClient Query Quit\""),
+        "{stdout}"
+    );
+    // Both framed receivers get them apart, in order.
+    for message in ["Client Query test", "Cleint Query", "Client Query Quit"] {
+        let shown = stdout.matches(&format!(": {message:?}\n")).count();
+        assert_eq!(shown, 2, "{message:?} in {stdout}");
+    }
+    assert_eq!(
+        stdout.matches("-> 3 messages, each as it was sent").count(),
+        2,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn frameclient_and_frameserver_echo_length_prefixed_frames() {
+    let (server, port) = start_server("frameserver", &["--pool", "2"]);
+    let input = "one\n\nthree: ünïcödé and a\ttab\n".as_bytes();
+    let out = run("frameclient", &["localhost", &port.to_string()], input);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, input);
+    let payload = input.len() - 3; // the three '\n' are not sent
+    server.wait_for(&format!("echoed 3 frames, {payload} bytes"));
+}
+
+#[test]
+fn frameserver_speaks_the_length_prefix_wire_format() {
+    let (mut server, port) = start_server("frameserver", &[]);
+    let mut stream = connect(port);
+    // Two frames in one write, the second split across a later write.
+    stream.write_all(b"\0\0\0\x05hello\0\0\0\x06wor").unwrap();
+    stream.write_all(b"ld!").unwrap();
+    let mut echo = [0; 19];
+    stream.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"\0\0\0\x05hello\0\0\0\x06world!");
+    // A peer that vanishes mid-frame is logged; the server goes on.
+    stream.write_all(b"\0\0\0\x09half").unwrap();
+    drop(stream);
+    let line = server.wait_for("dropped");
+    assert!(line.contains("with 8 bytes pending"), "{line}");
+    let mut stream = connect(port);
+    stream.write_all(b"\0\0\0\x02ok").unwrap();
+    let mut echo = [0; 6];
+    stream.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"\0\0\0\x02ok");
+    assert!(server.is_running());
 }
