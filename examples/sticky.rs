@@ -46,22 +46,30 @@ fn demo() -> rionet::Result<()> {
     println!("a naive receiver, calling read():");
     exchange(&listener, send_raw, receive_naive)?;
 
-    println!(
-        "\na length-prefix receiver (FrameReader + LengthPrefix; each message sent as 4-byte length + bytes):"
-    );
-    exchange(
+    framed(
         &listener,
-        |out| send_framed(out, LengthPrefix::new()),
-        |input| receive_framed(input, LengthPrefix::new()),
+        "a length-prefix receiver (FrameReader + LengthPrefix; each message sent as 4-byte length + bytes):",
+        LengthPrefix::new(),
     )?;
-
-    println!(
-        "\na delimiter receiver (FrameReader + Lines; each message sent with a '\\n' after it):"
-    );
-    exchange(
+    framed(
         &listener,
-        |out| send_framed(out, Lines::new()),
-        |input| receive_framed(input, Lines::new()),
+        "a delimiter receiver (FrameReader + Lines; each message sent with a '\\n' after it):",
+        Lines::new(),
+    )
+}
+
+/// One exchange in which the sender frames each message with `codec` and
+/// the receiver reads frames with it.
+fn framed<C>(listener: &TcpListener, title: &str, codec: C) -> rionet::Result<()>
+where
+    C: Decoder + for<'a> Encoder<&'a [u8]> + Clone + Send + 'static,
+{
+    println!("\n{title}");
+    let for_sender = codec.clone();
+    exchange(
+        listener,
+        move |out| send_framed(out, for_sender),
+        |input| receive_framed(input, codec),
     )
 }
 
