@@ -7,7 +7,7 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -307,7 +307,7 @@ impl Server {
     ///         let mut out = &stream;
     ///         for line in BufReader::new(&stream).lines() {
     ///             let Ok(line) = line else { break };
-    ///             if writeln!(out, "{line}").is_err() {
+    ///             if out.write_all(format!("{line}\n").as_bytes()).is_err() {
     ///                 break;
     ///             }
     ///         }
@@ -478,13 +478,13 @@ impl ServerHandle {
         wake(self.local_addr);
         self.shared.close_live_after(grace);
         let done = self.done.get_mut().unwrap_or_else(PoisonError::into_inner);
+        // One wake-up is enough unless the accept loop missed it (another
+        // server sharing the listener took the connection, or the backlog
+        // was full): wake it again, less and less often.
         let mut pause = WAKE_RETRY_MIN;
-        while let Err(TryRecvError::Empty) = done.try_recv() {
+        while let Err(RecvTimeoutError::Timeout) = done.recv_timeout(pause) {
             wake(self.local_addr);
-            match done.recv_timeout(pause) {
-                Err(RecvTimeoutError::Timeout) => pause = (pause * 2).min(BACKOFF_MAX),
-                _ => break,
-            }
+            pause = (pause * 2).min(BACKOFF_MAX);
         }
         acceptor
             .join()
