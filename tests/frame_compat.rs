@@ -407,4 +407,42 @@ mod tokio_util_feature {
         let err = Encoder::encode(&mut one, &[0u8; 300][..], &mut BytesMut::new()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
+
+    #[test]
+    fn delimiter_codecs_are_tokio_util_codecs() {
+        use rionet::frame::{Delimited, FixedLength, Lines};
+
+        let mut lines = plugs_in(Lines::new());
+        let mut delimited = plugs_in(Delimited::new(b";"));
+        let mut fixed = plugs_in(FixedLength::new(2));
+        for (codec, item, wire) in [
+            (&mut lines as &mut dyn Codec, &b"hi"[..], &b"hi\n"[..]),
+            (&mut delimited, b"hi", b"hi;"),
+            (&mut fixed, b"hi", b"hi"),
+        ] {
+            let mut buf = BytesMut::new();
+            codec.encode_item(item, &mut buf).unwrap();
+            assert_eq!(&buf[..], wire);
+            assert_eq!(codec.decode_item(&mut buf).unwrap().as_deref(), Some(item));
+        }
+    }
+
+    /// The tokio-util trait methods, object-safe for the table above.
+    trait Codec {
+        fn encode_item(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()>;
+        fn decode_item(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>>;
+    }
+
+    impl<C> Codec for C
+    where
+        C: Decoder<Item = Bytes, Error = io::Error> + for<'a> Encoder<&'a [u8], Error = io::Error>,
+    {
+        fn encode_item(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
+            Encoder::encode(self, item, dst)
+        }
+
+        fn decode_item(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>> {
+            Decoder::decode(self, src)
+        }
+    }
 }
