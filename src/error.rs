@@ -148,6 +148,17 @@ pub enum Error {
         max: u64,
     },
 
+    /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
+    /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
+    #[error("accept on {addr} failed: {source}")]
+    Accept {
+        /// The listener's local address.
+        addr: SocketAddr,
+        /// The error of `accept`.
+        #[source]
+        source: io::Error,
+    },
+
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
     Io(#[from] io::Error),
@@ -186,6 +197,7 @@ impl Error {
             Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
                 io::ErrorKind::InvalidInput
             }
+            Error::Accept { source, .. } => source.kind(),
             Error::Io(err) => err.kind(),
         }
     }

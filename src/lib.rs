@@ -7,6 +7,11 @@
 //!   attempt. [`open_listenfd`] listens dual-stack (`[::]` with `IPV6_V6ONLY`
 //!   off) with `SO_REUSEADDR` and CS:APP's backlog of 1024. [`Connector`] and
 //!   [`ListenOptions`] are the builders behind them.
+//! - **Serving** ([`Server`]): an accept loop that runs a handler per
+//!   connection, on a thread each (CS:APP's `echoservert`) or on a fixed pool
+//!   fed by a bounded queue (`echoservert_pre`); it survives transient accept
+//!   errors, backs off when out of file descriptors, contains handler panics,
+//!   and shuts down cleanly through a [`ServerHandle`].
 //! - **Robust I/O** (CS:APP's Rio): [`readn`] / [`writen`] /
 //!   [`writen_vectored`] move whole buffers, retry `Interrupted`, and report
 //!   how many bytes moved before an error. [`RioReader`] reads bounded lines
@@ -75,4 +80,5 @@ mod rio;
 
 pub use error::{Attempt, Error, Result};
 pub use net::{Connector, ListenOptions, bind_udp, open_clientfd, open_listenfd};
+pub use net::{Server, ServerHandle};
 pub use rio::{LinePolicy, RioReader, readn, writen, writen_vectored};

@@ -1,10 +1,12 @@
 //! Connection helpers: `open_clientfd`, `open_listenfd`, `bind_udp` and their
-//! builders.
+//! builders, and a server helper to serve a listener.
 
 mod connect;
 mod listen;
+mod server;
 mod udp;
 
 pub use connect::{Connector, open_clientfd};
 pub use listen::{ListenOptions, open_listenfd};
+pub use server::{Server, ServerHandle};
 pub use udp::bind_udp;

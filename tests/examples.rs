@@ -1,0 +1,529 @@
+//! The example programs, run as a user runs them: built binaries, real
+//! loopback sockets, assertions on replies, output and exit codes.
+
+mod util;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use util::{IO_TIMEOUT, example, with_timeouts};
+
+/// A child process that is killed and reaped when the test ends, pass or fail.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running program whose output is read by threads, line by line.
+struct Running {
+    child: KillOnDrop,
+    stdout: Receiver<String>,
+    stderr: Receiver<String>,
+}
+
+/// Sends every line `from` yields to a channel, on a thread.
+fn lines_of(from: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Starts example `name` with stdout and stderr piped, and stdin as given.
+fn start(name: &str, args: &[&str], stdin: Stdio) -> Child {
+    Command::new(example(name))
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {name}: {err}"))
+}
+
+fn spawn(name: &str, args: &[&str]) -> Running {
+    let mut child = start(name, args, Stdio::null());
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let stderr = lines_of(child.stderr.take().unwrap());
+    Running {
+        child: KillOnDrop(child),
+        stdout,
+        stderr,
+    }
+}
+
+impl Running {
+    /// The next stdout line that contains `needle`, within the I/O timeout.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + IO_TIMEOUT;
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        let stderr: Vec<String> = self.stderr.try_iter().collect();
+        panic!("no line with {needle:?} on stdout; stdout: {seen:?}; stderr: {stderr:?}");
+    }
+
+    /// Whether the process is still running.
+    fn is_running(&mut self) -> bool {
+        self.child.0.try_wait().unwrap().is_none()
+    }
+}
+
+/// Starts a server example on a free port; returns it and its port.
+fn start_server(name: &str, args: &[&str]) -> (Running, u16) {
+    let mut full = args.to_vec();
+    full.push("0");
+    let server = spawn(name, &full);
+    let line = server.wait_for("listening on ");
+    let addr = line["listening on ".len()..].split(' ').next().unwrap();
+    let port = addr
+        .parse::<SocketAddr>()
+        .unwrap_or_else(|_| panic!("bad address in {line:?}"))
+        .port();
+    (server, port)
+}
+
+fn connect(port: u16) -> TcpStream {
+    with_timeouts(TcpStream::connect(("127.0.0.1", port)).unwrap())
+}
+
+/// What a finished program printed, and how it exited.
+struct Output {
+    status: ExitStatus,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+/// Runs a program to completion with `stdin` piped in, within the I/O
+/// timeout (else it is killed and the test fails).
+fn run(name: &str, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = start(name, args, Stdio::piped());
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    // A program that stops reading early must not block the test.
+    thread::spawn(move || input.write_all(&stdin));
+    let read_all = |mut from: Box<dyn Read + Send>| {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut all = Vec::new();
+            let _ = from.read_to_end(&mut all);
+            let _ = tx.send(all);
+        });
+        rx
+    };
+    let stdout = read_all(Box::new(child.stdout.take().unwrap()));
+    let stderr = read_all(Box::new(child.stderr.take().unwrap()));
+    let mut child = KillOnDrop(child);
+    let stdout = stdout
+        .recv_timeout(IO_TIMEOUT)
+        .unwrap_or_else(|_| panic!("{name} {args:?} did not finish"));
+    let stderr = stderr
+        .recv_timeout(IO_TIMEOUT)
+        .unwrap_or_else(|_| panic!("{name} {args:?} did not finish"));
+    // Its output has ended: it is exiting.
+    let status = child.0.wait().unwrap();
+    Output {
+        status,
+        stdout,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Sends one line and reads the one-line reply.
+fn ask(stream: &mut TcpStream, reader: &mut BufReader<TcpStream>, line: &[u8]) -> Vec<u8> {
+    stream.write_all(line).unwrap();
+    let mut reply = Vec::new();
+    reader.read_until(b'\n', &mut reply).unwrap();
+    reply
+}
+
+fn with_reader(stream: TcpStream) -> (TcpStream, BufReader<TcpStream>) {
+    let reader = BufReader::new(stream.try_clone().unwrap());
+    (stream, reader)
+}
+
+/// 64 clients at once, each sending a burst of lines in one write and
+/// checking the echo byte for byte.
+fn echo_burst_clients(port: u16) {
+    thread::scope(|scope| {
+        for c in 0..64 {
+            scope.spawn(move || {
+                let burst: String = (0..50).map(|l| format!("client {c} line {l}\n")).collect();
+                let mut stream = connect(port);
+                stream.write_all(burst.as_bytes()).unwrap();
+                let mut echo = vec![0; burst.len()];
+                stream.read_exact(&mut echo).unwrap();
+                assert_eq!(String::from_utf8(echo).unwrap(), burst);
+                stream.shutdown(std::net::Shutdown::Write).unwrap();
+                let mut rest = Vec::new();
+                stream.read_to_end(&mut rest).unwrap();
+                assert!(rest.is_empty());
+            });
+        }
+    });
+}
+
+#[test]
+fn echoserver_serves_64_concurrent_clients_sending_bursts() {
+    let (mut server, port) = start_server("echoserver", &[]);
+    echo_burst_clients(port);
+    assert!(server.is_running());
+}
+
+#[test]
+fn echoserver_pool_serves_64_concurrent_clients_sending_bursts() {
+    let (mut server, port) = start_server("echoserver", &["--pool", "4"]);
+    echo_burst_clients(port);
+    assert!(server.is_running());
+}
+
+#[test]
+fn echoserver_logs_the_client_and_the_bytes_it_echoed() {
+    let (server, port) = start_server("echoserver", &[]);
+    let (mut stream, mut reader) = with_reader(connect(port));
+    let me = stream.local_addr().unwrap().port();
+    assert_eq!(ask(&mut stream, &mut reader, b"hello\n"), b"hello\n");
+    assert_eq!(ask(&mut stream, &mut reader, b"world!\n"), b"world!\n");
+    drop((stream, reader));
+    let line = server.wait_for(&format!(":{me}: closed"));
+    assert!(line.contains("echoed 13 bytes in 2 lines"), "{line}");
+}
+
+#[test]
+fn echoserver_survives_clients_that_vanish_mid_line() {
+    let (mut server, port) = start_server("echoserver", &[]);
+    // One leaves with a FIN after half a line, one with a RST.
+    let mut fin = connect(port);
+    fin.write_all(b"half a li").unwrap();
+    drop(fin);
+    let rst = connect(port);
+    (&rst).write_all(b"another half").unwrap();
+    socket2::SockRef::from(&rst)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(rst);
+    // Both sessions end, and the server keeps serving.
+    server.wait_for("echoed");
+    server.wait_for("echoed");
+    let (mut stream, mut reader) = with_reader(connect(port));
+    assert_eq!(
+        ask(&mut stream, &mut reader, b"still there?\n"),
+        b"still there?\n"
+    );
+    assert!(server.is_running());
+}
+
+#[test]
+fn echoclient_echoes_stdin_and_exits_0() {
+    let (_server, port) = start_server("echoserver", &[]);
+    let input = b"hello\nworld\n\nno newline at the end";
+    for host in ["127.0.0.1", "localhost"] {
+        let out = run("echoclient", &[host, &port.to_string()], input);
+        assert!(
+            out.status.success(),
+            "{host}: {:?} {}",
+            out.status,
+            out.stderr
+        );
+        assert_eq!(out.stdout, input);
+    }
+    let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"");
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn echoclient_reports_a_server_that_vanishes() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accepts, reads nothing, closes.
+    let rude = thread::spawn(move || drop(listener.accept().unwrap()));
+    let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"hello\n");
+    rude.join().unwrap();
+    assert!(!out.status.success());
+    assert!(out.stderr.contains("echoclient:"), "{}", out.stderr);
+    // Nobody listening at all.
+    let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"hello\n");
+    assert!(!out.status.success());
+    assert!(out.stderr.contains("could not connect"), "{}", out.stderr);
+}
+
+/// The default port, CS:APP's 15213. Skipped, with the reason printed, only
+/// when another process already holds that port; anything else fails.
+#[test]
+fn echoserver_listens_on_15213_by_default() {
+    let mut server = spawn("echoserver", &[]);
+    let deadline = Instant::now() + IO_TIMEOUT;
+    let listening = loop {
+        if let Ok(line) = server.stdout.try_recv() {
+            break line;
+        }
+        if let Some(status) = server.child.0.try_wait().unwrap() {
+            let stderr: Vec<String> = server.stderr.try_iter().collect();
+            let in_use = ["127.0.0.1:15213", "[::]:15213"].iter().any(|addr| {
+                TcpListener::bind(addr)
+                    .is_err_and(|err| err.kind() == std::io::ErrorKind::AddrInUse)
+            });
+            if in_use {
+                eprintln!(
+                    "SKIPPED: port 15213 is in use by another process; echoserver said {stderr:?}"
+                );
+                return;
+            }
+            panic!("echoserver exited with {status} although port 15213 is free: {stderr:?}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "echoserver neither listened nor exited"
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(listening.contains(":15213 "), "{listening}");
+    let out = run("echoclient", &["localhost", "15213"], b"default port\n");
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, b"default port\n");
+    // Dual-stack: IPv6 loopback too, where the host has it.
+    if TcpListener::bind("[::1]:0").is_ok() {
+        let stream = with_timeouts(TcpStream::connect("[::1]:15213").unwrap());
+        let (mut stream, mut reader) = with_reader(stream);
+        assert_eq!(ask(&mut stream, &mut reader, b"v6\n"), b"v6\n");
+    }
+}
+
+#[test]
+fn bad_arguments_print_usage_and_exit_nonzero() {
+    let cases: &[(&str, &[&str])] = &[
+        ("echoserver", &["notaport"]),
+        ("echoserver", &["70000"]),
+        ("echoserver", &["1", "2"]),
+        ("echoserver", &["--pool"]),
+        ("echoserver", &["--pool", "0"]),
+        ("echoserver", &["--pool", "x"]),
+        ("echoserver", &["--bogus"]),
+        ("echoclient", &[]),
+        ("echoclient", &["localhost"]),
+        ("echoclient", &["localhost", "notaport"]),
+        ("echoclient", &["localhost", "0"]),
+        ("echoclient", &["localhost", "1", "2"]),
+        ("reverseserver", &["-x"]),
+        ("reverseclient", &["localhost"]),
+        ("hostinfo", &[]),
+        ("hostinfo", &["a", "b"]),
+        ("sticky", &["extra"]),
+        ("frameserver", &["notaport"]),
+        ("frameclient", &["localhost"]),
+    ];
+    for (name, args) in cases {
+        let out = run(name, args, b"");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{name} {args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.starts_with(&format!("usage: {name}")),
+            "{name} {args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn reverseserver_reverses_by_grapheme_cluster() {
+    let (_server, port) = start_server("reverseserver", &[]);
+    let (mut stream, mut reader) = with_reader(connect(port));
+    let cases: &[(&str, &str)] = &[
+        ("hello\n", "olleh\n"),
+        ("", ""),
+        ("你好，世界\n", "界世，好你\n"),
+        // e + combining acute accent; a with two combining marks.
+        ("e\u{301}a\u{308}\u{323}x\n", "xa\u{308}\u{323}e\u{301}\n"),
+        // a family joined by ZWJ, then a thumbs-up with a skin tone.
+        (
+            "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}!\u{1F44D}\u{1F3FD}\n",
+            "\u{1F44D}\u{1F3FD}!\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}\u{200D}\u{1F466}\n",
+        ),
+        // flags: Japan, France, and a rainbow flag (ZWJ sequence).
+        (
+            "\u{1F1EF}\u{1F1F5}\u{1F1EB}\u{1F1F7}\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}\n",
+            "\u{1F3F3}\u{FE0F}\u{200D}\u{1F308}\u{1F1EB}\u{1F1F7}\u{1F1EF}\u{1F1F5}\n",
+        ),
+        ("crlf\r\n", "flrc\n"),
+    ];
+    for (line, want) in cases {
+        if line.is_empty() {
+            continue;
+        }
+        let reply = ask(&mut stream, &mut reader, line.as_bytes());
+        assert_eq!(String::from_utf8(reply).unwrap(), *want, "for {line:?}");
+    }
+}
+
+#[test]
+fn reverseserver_answers_non_utf8_with_an_error_and_goes_on() {
+    let (mut server, port) = start_server("reverseserver", &[]);
+    let (mut stream, mut reader) = with_reader(connect(port));
+    let reply = ask(&mut stream, &mut reader, b"ok \xff\xfe bad\n");
+    assert!(
+        reply.starts_with(b"error: "),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert!(reply.ends_with(b"\n"));
+    assert_eq!(ask(&mut stream, &mut reader, b"abc\n"), b"cba\n");
+    // An over-long line is an error reply too, and the session goes on.
+    let mut long = vec![b'x'; 100 * 1024];
+    long.push(b'\n');
+    let reply = ask(&mut stream, &mut reader, &long);
+    assert!(
+        reply.starts_with(b"error: "),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    assert_eq!(ask(&mut stream, &mut reader, b"abc\n"), b"cba\n");
+    assert!(server.is_running());
+}
+
+#[test]
+fn reverseserver_ends_the_session_on_bye_or_esc() {
+    let (_server, port) = start_server("reverseserver", &["--pool", "2"]);
+    for goodbye in [&b"bye\n"[..], b"bye\r\n", b"\x1b\n", b"\x1b[A\n"] {
+        let (mut stream, mut reader) = with_reader(connect(port));
+        assert_eq!(ask(&mut stream, &mut reader, b"ab\n"), b"ba\n");
+        assert_eq!(ask(&mut stream, &mut reader, goodbye), b"bye\n");
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).unwrap();
+        assert!(
+            rest.is_empty(),
+            "the server kept the session open after {goodbye:?}"
+        );
+    }
+}
+
+#[test]
+fn reverseserver_serves_clients_concurrently() {
+    let (_server, port) = start_server("reverseserver", &[]);
+    let mut clients: Vec<_> = (0..8).map(|_| with_reader(connect(port))).collect();
+    for (i, (stream, reader)) in clients.iter_mut().enumerate() {
+        assert_eq!(
+            ask(stream, reader, format!("{i}ab\n").as_bytes()),
+            format!("ba{i}\n").as_bytes()
+        );
+    }
+    for (stream, reader) in &mut clients {
+        assert_eq!(ask(stream, reader, b"xyz\n"), b"zyx\n");
+    }
+}
+
+#[test]
+fn reverseclient_stops_after_bye() {
+    let (_server, port) = start_server("reverseserver", &[]);
+    let out = run(
+        "reverseclient",
+        &["127.0.0.1", &port.to_string()],
+        "héllo\n🇫🇷!\nbye\nnot sent\n".as_bytes(),
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "olléh\n!🇫🇷\nbye\n");
+}
+
+#[test]
+fn hostinfo_lists_the_addresses_of_localhost() {
+    let out = run("hostinfo", &["localhost"], b"");
+    assert!(out.status.success(), "{}", out.stderr);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let addrs: Vec<IpAddr> = stdout.lines().map(|l| l.parse().unwrap()).collect();
+    assert!(!addrs.is_empty());
+    assert!(addrs.iter().all(IpAddr::is_loopback), "{addrs:?}");
+    let out = run("hostinfo", &["::1"], b"");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "::1\n");
+}
+
+#[test]
+fn hostinfo_reports_a_name_that_does_not_resolve() {
+    let out = run("hostinfo", &["no-such-host.invalid"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .starts_with("hostinfo: cannot resolve no-such-host.invalid: "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn sticky_shows_merged_reads_and_framed_messages() {
+    let out = run("sticky", &[], b"");
+    assert!(out.status.success(), "{}", out.stderr);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    // The naive receiver gets all three messages in its first read.
+    assert!(
+        stdout.contains("read() #1: 46 bytes: \"Client Query testCleint QueryClient Query Quit\""),
+        "{stdout}"
+    );
+    // Both framed receivers get them apart, in order.
+    for message in ["Client Query test", "Cleint Query", "Client Query Quit"] {
+        let shown = stdout.matches(&format!(": {message:?}\n")).count();
+        assert_eq!(shown, 2, "{message:?} in {stdout}");
+    }
+    assert_eq!(
+        stdout.matches("-> 3 messages, each as it was sent").count(),
+        2,
+        "{stdout}"
+    );
+}
+
+#[test]
+fn frameclient_and_frameserver_echo_length_prefixed_frames() {
+    let (server, port) = start_server("frameserver", &["--pool", "2"]);
+    let input = "one\n\nthree: ünïcödé and a\ttab\n".as_bytes();
+    let out = run("frameclient", &["localhost", &port.to_string()], input);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout, input);
+    let payload = input.len() - 3; // the three '\n' are not sent
+    server.wait_for(&format!("echoed 3 frames, {payload} bytes"));
+}
+
+#[test]
+fn frameserver_speaks_the_length_prefix_wire_format() {
+    let (mut server, port) = start_server("frameserver", &[]);
+    let mut stream = connect(port);
+    // Two frames in one write, the second split across a later write.
+    stream.write_all(b"\0\0\0\x05hello\0\0\0\x06wor").unwrap();
+    stream.write_all(b"ld!").unwrap();
+    let mut echo = [0; 19];
+    stream.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"\0\0\0\x05hello\0\0\0\x06world!");
+    // A peer that vanishes mid-frame is logged; the server goes on.
+    stream.write_all(b"\0\0\0\x09half").unwrap();
+    drop(stream);
+    let line = server.wait_for("dropped");
+    assert!(line.contains("with 8 bytes pending"), "{line}");
+    let mut stream = connect(port);
+    stream.write_all(b"\0\0\0\x02ok").unwrap();
+    let mut echo = [0; 6];
+    stream.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"\0\0\0\x02ok");
+    assert!(server.is_running());
+}
