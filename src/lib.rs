@@ -17,8 +17,14 @@
 //!   how many bytes moved before an error. [`RioReader`] reads bounded lines
 //!   ([`RioReader::readlineb`], the zero-copy [`RioReader::read_line_slice`])
 //!   and byte counts ([`RioReader::readnb`]) from one buffered stream.
-//! - **Framing** ([`frame`]): sans-IO [`frame::Decoder`] / [`frame::Encoder`]
-//!   traits that turn a TCP byte stream back into messages.
+//! - **Framing** ([`frame`]): the cures for TCP's "sticky packets" as sans-IO
+//!   codecs: [`frame::LengthPrefix`] (tokio-util, Netty and protobuf varint
+//!   layouts), [`frame::Delimited`] and [`frame::Lines`],
+//!   [`frame::FixedLength`]; [`frame::FrameReader`] / [`frame::FrameWriter`]
+//!   drive them over blocking I/O. Every decoder bounds its memory and
+//!   reports a stream cut mid-frame with the bytes it had.
+//! - **UDP**: [`bind_udp`] binds a datagram socket dual-stack, as
+//!   [`open_listenfd`] does for TCP.
 //!
 //! Everything speaks std types (`TcpStream`, `TcpListener`, `io::Error`), so
 //! rionet drops into existing blocking code.
@@ -79,6 +85,12 @@ mod net;
 mod rio;
 
 pub use error::{Attempt, Error, Result};
-pub use net::{Connector, ListenOptions, bind_udp, open_clientfd, open_listenfd};
-pub use net::{Server, ServerHandle};
+pub use net::{
+    Connector, ListenOptions, Server, ServerHandle, bind_udp, open_clientfd, open_listenfd,
+};
 pub use rio::{LinePolicy, RioReader, readn, writen, writen_vectored};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
