@@ -757,6 +757,130 @@ fn memchr_pos(s: &[u8]) -> Option<usize> {
     s.iter().position(|&b| b == b'\n')
 }
 
+/// One call on a `RioReader`, for [`any_mix_of_reads_loses_and_duplicates_nothing`].
+#[derive(Debug, Clone)]
+enum Op {
+    /// `read_line_slice` (first true) or `readlineb`; repeated after
+    /// `WouldBlock` if the second is true or the line is over the maximum
+    /// (a discard abandoned midway would drop an unknown count of bytes),
+    /// else tried once: a partial line must stay buffered for the next call.
+    Line(bool, bool),
+    /// `readnb` of this many bytes, resumed after `WouldBlock`.
+    Readnb(usize),
+    /// One `Read::read` into a buffer of this size.
+    Read(usize),
+    /// `fill_buf`, then `consume` of at most this many bytes.
+    FillConsume(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => any::<(bool, bool)>().prop_map(|(zero_copy, patient)| Op::Line(zero_copy, patient)),
+        1 => (0usize..40).prop_map(Op::Readnb),
+        1 => (0usize..40).prop_map(Op::Read),
+        1 => (0usize..40).prop_map(Op::FillConsume),
+    ]
+}
+
+/// Calls `f` up to `tries` times while it fails with `WouldBlock`.
+fn unblock<T>(tries: usize, mut f: impl FnMut() -> rionet::Result<T>) -> rionet::Result<T> {
+    for _ in 1..tries {
+        match f() {
+            Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+            other => return other,
+        }
+    }
+    f()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Every way of reading a `RioReader` (bounded line reads under both
+    /// policies, `readnb`, `Read`, `BufRead`) mixed on one stream, cut
+    /// anywhere, with `WouldBlock` and `Interrupted` in between: each call
+    /// returns exactly the next bytes of the stream the model says, and
+    /// what is left unread is handed back by `into_parts`.
+    #[test]
+    fn any_mix_of_reads_loses_and_duplicates_nothing(
+        input in line_input(),
+        cuts in prop::collection::vec(0usize..300, 0..20),
+        blocks in prop::collection::vec(0usize..20, 0..6),
+        ops in prop::collection::vec(op(), 1..40),
+        capacity in 1usize..20,
+        max in 1usize..30,
+        truncate: bool,
+    ) {
+        let policy = if truncate { LinePolicy::Truncate } else { LinePolicy::Error };
+        let (reader, _) = script(&input, &cuts, &blocks);
+        let mut r = RioReader::with_capacity(capacity, reader);
+        r.max_line(max).line_policy(policy);
+        let mut rest: &[u8] = &input;
+        for op in ops {
+            match op {
+                Op::Line(zero_copy, patient) => {
+                    let len = memchr_pos(rest).map_or(rest.len(), |i| i + 1);
+                    let tries = if patient || len > max { 100 } else { 1 };
+                    let got = unblock(tries, || {
+                        let mut owned = Vec::new();
+                        if zero_copy {
+                            r.read_line_slice().map(<[u8]>::to_vec)
+                        } else {
+                            r.readlineb(&mut owned).map(|_| owned)
+                        }
+                    });
+                    let want = match model(&rest[..len], max, policy).pop() {
+                        Some(Got::Line(line)) => Ok((line, None)),
+                        Some(Got::Truncated(head, len)) => Ok((head, Some(len))),
+                        Some(Got::TooLong(len)) => Err(len),
+                        None => Ok((Vec::new(), None)),
+                    };
+                    match got {
+                        Ok(line) => prop_assert_eq!(Ok((line, r.truncated())), want),
+                        Err(Error::LineTooLong { len, .. }) => prop_assert_eq!(Err(len), want),
+                        Err(e) if e.kind() == ErrorKind::WouldBlock && tries == 1 => continue,
+                        Err(e) => panic!("unexpected error {e:?}"),
+                    }
+                    rest = &rest[len..];
+                }
+                Op::Readnb(n) => {
+                    let mut buf = vec![0u8; n];
+                    let mut got = 0;
+                    let done = unblock(100, || match r.readnb(&mut buf[got..]) {
+                        Err(Error::PartialIo { transferred, source }) => {
+                            got += transferred;
+                            Err(Error::Io(source))
+                        }
+                        other => other,
+                    });
+                    got += done.unwrap();
+                    let want = n.min(rest.len());
+                    prop_assert_eq!(&buf[..got], &rest[..want]);
+                    rest = &rest[want..];
+                }
+                Op::Read(n) => {
+                    let mut buf = vec![0u8; n];
+                    let got = unblock(100, || Ok(r.read(&mut buf)?)).unwrap();
+                    prop_assert!(got > 0 || n == 0 || rest.is_empty());
+                    prop_assert_eq!(&buf[..got], &rest[..got]);
+                    rest = &rest[got..];
+                }
+                Op::FillConsume(n) => {
+                    let buffered = unblock(100, || Ok(r.fill_buf()?.to_vec())).unwrap();
+                    prop_assert!(!buffered.is_empty() || rest.is_empty());
+                    prop_assert_eq!(&buffered[..], &rest[..buffered.len()]);
+                    let n = n.min(buffered.len());
+                    r.consume(n);
+                    rest = &rest[n..];
+                }
+            }
+        }
+        let (mut inner, mut buffered) = r.into_parts();
+        unblock(100, || Ok(inner.read_to_end(&mut buffered)?)).unwrap();
+        prop_assert_eq!(&buffered[..], rest);
+    }
+}
+
 // ------------------------------------------------------------- loopback
 
 #[test]
