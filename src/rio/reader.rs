@@ -100,7 +100,8 @@ impl<R: Read> RioReader<R> {
     /// 1; 0 is taken as 1); otherwise as [`new`](RioReader::new).
     ///
     /// The capacity is how much one `read` call on `inner` asks for. A line
-    /// longer than it grows the buffer, up to the maximum line length.
+    /// longer than it grows the buffer, up to `max_line + 1` bytes (enough
+    /// to tell a line of `max_line` bytes from a longer one).
     ///
     /// # Examples
     ///
@@ -218,7 +219,9 @@ impl<R> RioReader<R> {
     /// Together with [`consume`](BufRead::consume) this lets a protocol
     /// switch from lines to another framing without losing a byte. After a
     /// line read fails with an I/O error (say
-    /// [`WouldBlock`](io::ErrorKind::WouldBlock)), the partial line is here.
+    /// [`WouldBlock`](io::ErrorKind::WouldBlock)), the partial line is here
+    /// (unless it was an over-long line being discarded: its bytes read so
+    /// far are gone, and the next line read finishes the discard).
     ///
     /// # Examples
     ///
