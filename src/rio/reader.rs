@@ -362,6 +362,9 @@ impl<R: Read> RioReader<R> {
 
 /// Reads through the buffer, so it mixes with line reads; `Interrupted` is
 /// retried.
+/// Reads through the buffer, like [`RioReader::readnb`] for one call. As
+/// with `readnb`, a discard of an over-long line that an error interrupted is
+/// abandoned: the raw stream continues from the current position.
 impl<R: Read> Read for RioReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         self.state = LineState::Clean;
@@ -382,6 +385,9 @@ impl<R: Read> Read for RioReader<R> {
 /// `fill_buf` returns [`buffer`](RioReader::buffer), reading first only if it
 /// is empty. std's `read_line` / `lines` through this trait ignore the
 /// maximum line length; use [`RioReader::readlineb`] for bounded lines.
+/// The buffered bytes, as [`RioReader::buffer`] shows them. `consume`
+/// abandons an interrupted discard of an over-long line, as
+/// [`RioReader::readnb`] does.
 impl<R: Read> BufRead for RioReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         self.fill_if_empty()
