@@ -772,3 +772,41 @@ proptest! {
         let _ = codec.decode_eof(&mut src);
     }
 }
+
+#[test]
+fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
+    let m = usize::MAX;
+    let mut codecs = [
+        LengthPrefix::builder()
+            .field_len(8)
+            .strip(m)
+            .max_frame_len(m)
+            .build(),
+        LengthPrefix::builder()
+            .length_field_offset(m)
+            .max_frame_len(m)
+            .build(),
+        LengthPrefix::builder()
+            .length_field_offset(m)
+            .strip(0)
+            .max_frame_len(m)
+            .build(),
+        LengthPrefix::builder()
+            .varint()
+            .length_field_offset(m)
+            .max_frame_len(m)
+            .build(),
+    ];
+    for codec in &mut codecs {
+        let mut dst = BytesMut::new();
+        let err = codec.encode(&b"x"[..], &mut dst).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FrameTooLarge { .. } | Error::InvalidLength { .. }
+            ),
+            "{codec:?}: {err:?}"
+        );
+        assert!(dst.is_empty());
+    }
+}
