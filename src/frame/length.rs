@@ -241,7 +241,11 @@ impl LengthPrefix {
     /// A codec with the default layout: a 4-byte big-endian length of the
     /// payload, header stripped, frames up to 8 MiB, oversize is an error.
     ///
-    /// This is tokio-util's `LengthDelimitedCodec::new()` on the wire.
+    /// This is tokio-util's `LengthDelimitedCodec::new()` on the wire. Its
+    /// maximum counts the payload alone, this one the whole frame: a payload
+    /// of exactly 8 MiB passes there and is [`Error::FrameTooLarge`] here
+    /// (raise [`max_frame_len`](LengthPrefixBuilder::max_frame_len) by the
+    /// header's 4 bytes to accept the same frames).
     ///
     /// # Examples
     ///
