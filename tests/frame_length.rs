@@ -710,6 +710,11 @@ proptest! {
             }
             prop_assert!(encoded.is_ok(), "{:?} {:?}", spec, encoded);
             prop_assert_eq!(&dst[6..], &w[..], "{:?}", spec);
+            // The head and the borrowed payload join to the same bytes.
+            let (mut head, mut tail) = (BytesMut::new(), BytesMut::new());
+            let item = Bytes::from(d.clone());
+            let payload = encoder.encode_parts(&item, &mut head, &mut tail).unwrap().unwrap();
+            prop_assert_eq!([&head[..], payload, &tail[..]].concat(), w.clone(), "{:?}", spec);
             wire.extend_from_slice(&w);
             expected.push(Ok(d));
         }
