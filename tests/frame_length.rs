@@ -718,32 +718,36 @@ proptest! {
             wire.extend_from_slice(&w);
             expected.push(Ok(d));
         }
-        let mut decoder = codec();
-        let mut src = BytesMut::new();
-        let mut got = Vec::new();
-        let mut failed = false;
-        'feed: for piece in pieces(&wire, &cuts) {
-            src.extend_from_slice(piece);
-            loop {
-                match decoder.decode(&mut src) {
-                    Ok(Some(frame)) => got.push(Ok(frame.to_vec())),
-                    Ok(None) => break,
-                    Err(Error::FrameSkipped { len, .. }) if skip => got.push(Err(len)),
-                    Err(Error::FrameTooLarge { len, .. }) if !skip => {
-                        got.push(Err(len));
-                        failed = true;
-                        break 'feed;
+        // Split where proptest chose, then one byte at a time.
+        let every_byte: Vec<usize> = (0..wire.len()).collect();
+        for cuts in [&cuts, &every_byte] {
+            let mut decoder = codec();
+            let mut src = BytesMut::new();
+            let mut got = Vec::new();
+            let mut failed = false;
+            'feed: for piece in pieces(&wire, cuts) {
+                src.extend_from_slice(piece);
+                loop {
+                    match decoder.decode(&mut src) {
+                        Ok(Some(frame)) => got.push(Ok(frame.to_vec())),
+                        Ok(None) => break,
+                        Err(Error::FrameSkipped { len, .. }) if skip => got.push(Err(len)),
+                        Err(Error::FrameTooLarge { len, .. }) if !skip => {
+                            got.push(Err(len));
+                            failed = true;
+                            break 'feed;
+                        }
+                        Err(err) => prop_assert!(false, "{:?}: {:?}", spec, err),
                     }
-                    Err(err) => prop_assert!(false, "{:?}: {:?}", spec, err),
                 }
             }
-        }
-        if !failed {
-            while let Some(frame) = decoder.decode_eof(&mut src).unwrap() {
-                got.push(Ok(frame.to_vec()));
+            if !failed {
+                while let Some(frame) = decoder.decode_eof(&mut src).unwrap() {
+                    got.push(Ok(frame.to_vec()));
+                }
             }
+            prop_assert_eq!(&got, &expected, "{:?}", spec);
         }
-        prop_assert_eq!(got, expected, "{:?}", spec);
     }
 }
 
