@@ -358,3 +358,91 @@ fn socket_writer_to_reader_small_and_large_frames() {
     );
     writer.join().unwrap().unwrap();
 }
+
+/// A writer step: accept some bytes, or fail one call.
+fn writer_step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (0usize..120).prop_map(Step::Accept),
+        1 => Just(Step::Zero),
+        1 => Just(Step::Fail(ErrorKind::Interrupted)),
+        1 => Just(Step::Fail(ErrorKind::WouldBlock)),
+        1 => Just(Step::Fail(ErrorKind::TimedOut)),
+    ]
+}
+
+/// A reader step: some bytes (cut later), or fail one call.
+fn reader_fault() -> impl Strategy<Value = Option<ErrorKind>> {
+    prop_oneof![
+        4 => Just(None),
+        1 => Just(Some(ErrorKind::Interrupted)),
+        1 => Just(Some(ErrorKind::WouldBlock)),
+        1 => Just(Some(ErrorKind::TimedOut)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Whatever the writer accepts call by call, and whatever errors it
+    /// returns, the stream is every frame exactly once, in order, once
+    /// `flush` is retried until it succeeds (a failed `send` is never
+    /// repeated: its frame is kept).
+    #[test]
+    fn writer_neither_loses_nor_duplicates_bytes(
+        frames in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..10),
+        steps in prop::collection::vec(writer_step(), 0..40),
+        capacity in 1usize..128,
+    ) {
+        let mut out = FrameWriter::with_capacity(capacity, ScriptedWriter::new(steps), LengthPrefix::new());
+        for frame in &frames {
+            if let Err(err) = out.send(&frame[..]) {
+                prop_assert!(matches!(err, Error::Io(_)), "{:?}", err);
+            }
+        }
+        // The script is finite, then everything is accepted.
+        let mut tries = 0;
+        while let Err(err) = out.flush() {
+            prop_assert!(matches!(err, Error::Io(_)), "{:?}", err);
+            tries += 1;
+            prop_assert!(tries <= 40);
+        }
+        prop_assert_eq!(out.into_inner().unwrap().written, encode_all(&frames));
+    }
+
+    /// Reads that come back short, interrupted, or timed out: after the
+    /// caller retries the timeouts, the frames come out whole and in order.
+    #[test]
+    fn reader_loses_nothing_across_timeouts(
+        frames in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 0..10),
+        cuts in prop::collection::vec((0usize..4000, reader_fault()), 0..20),
+        chunk in 1usize..64,
+    ) {
+        let wire = encode_all(&frames);
+        let mut cuts = cuts;
+        cuts.iter_mut().for_each(|(cut, _)| *cut = (*cut).min(wire.len()));
+        cuts.sort_unstable_by_key(|&(cut, _)| cut);
+        let mut steps = Vec::new();
+        let mut start = 0;
+        for (cut, fault) in cuts {
+            steps.push(Step::Data(wire[start..cut].to_vec()));
+            start = cut;
+            if let Some(kind) = fault {
+                steps.push(Step::Fail(kind));
+            }
+        }
+        steps.push(Step::Data(wire[start..].to_vec()));
+        // Empty pieces would read as end of stream.
+        steps.retain(|step| !matches!(step, Step::Data(data) if data.is_empty()));
+        let mut reader = FrameReader::with_capacity(chunk, ScriptedReader::new(steps), LengthPrefix::new());
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            match reader.read_frame() {
+                Ok(Some(frame)) => out.push(frame.to_vec()),
+                Ok(None) => break,
+                Err(Error::Io(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(err) => prop_assert!(false, "{:?}", err),
+            }
+        }
+        prop_assert_eq!(out, frames);
+    }
+}

@@ -38,6 +38,10 @@ impl Spec {
     }
 
     fn codec(&self) -> LengthPrefix {
+        self.builder().build()
+    }
+
+    fn builder(&self) -> rionet::frame::LengthPrefixBuilder {
         let mut b = LengthPrefix::builder();
         match self.fixed {
             Some((width, true)) => b.field_len(width).little_endian(),
@@ -51,7 +55,7 @@ impl Spec {
             Some(n) => b.strip(n),
             None => b.strip_header(),
         };
-        b.build()
+        b
     }
 
     /// The naive model: the wire bytes for a frame whose bytes before the
@@ -609,4 +613,222 @@ fn frames_are_split_off_without_copying() {
 #[should_panic(expected = "1 to 8 bytes")]
 fn a_nine_byte_field_is_a_programming_error() {
     LengthPrefix::builder().field_len(9);
+}
+
+/// A layout with random settings, the maximum and the oversize policy.
+fn random_spec() -> impl Strategy<Value = (Spec, usize, bool)> {
+    (
+        prop_oneof![
+            3 => (1usize..=8, any::<bool>()).prop_map(Some),
+            1 => Just(None),
+        ],
+        0usize..5,
+        -24isize..24,
+        prop_oneof![Just(None), (0usize..16).prop_map(Some)],
+        any::<bool>(),
+        prop_oneof![Just(usize::MAX), 0usize..400],
+        any::<bool>(),
+    )
+        .prop_map(
+            |(fixed, offset, adjustment, strip, includes_header, max, skip)| {
+                // A varint field can only be stripped whole or not at all.
+                let strip = match (fixed, strip) {
+                    (None, Some(s)) => Some(s.min(offset)),
+                    (_, strip) => strip,
+                };
+                let spec = Spec {
+                    fixed,
+                    offset,
+                    adjustment,
+                    strip,
+                    includes_header,
+                };
+                (spec, max, skip)
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any builder settings: for every frame the model can lay out, the
+    /// encoder writes the model's bytes (or refuses a frame over the
+    /// maximum), and the decoder, fed the stream split anywhere, returns
+    /// the frames and reports the oversized ones by its policy.
+    #[test]
+    fn random_settings_round_trip(
+        (spec, max, skip) in random_spec(),
+        frames in prop::collection::vec(
+            (prop::collection::vec(any::<u8>(), 0..5), prop::collection::vec(any::<u8>(), 0..300)),
+            0..8,
+        ),
+        cuts in prop::collection::vec(0usize..4096, 0..16),
+    ) {
+        let codec = || {
+            spec.builder()
+                .max_frame_len(max)
+                .oversize(if skip { Oversize::Skip } else { Oversize::Error })
+                .build()
+        };
+        let mut wire = Vec::new();
+        let mut expected = Vec::new();
+        let mut encoder = codec();
+        for (prefix, body) in &frames {
+            let mut prefix = prefix.clone();
+            prefix.resize(spec.offset, 0xAA);
+            let Some((w, d)) = spec.model(&prefix, body) else {
+                // No field value fits: with the whole header stripped the
+                // item is the body, and the encoder must refuse it.
+                if spec.strip.is_none() {
+                    let mut dst = BytesMut::new();
+                    let refused = encoder.encode(&body[..], &mut dst);
+                    prop_assert!(
+                        matches!(refused, Err(Error::LengthFieldOverflow { .. } | Error::InvalidLength { .. })),
+                        "{:?} {:?}", spec, refused
+                    );
+                    prop_assert!(dst.is_empty());
+                }
+                continue;
+            };
+            let mut dst = BytesMut::from(&b"before"[..]);
+            let encoded = encoder.encode(&d[..], &mut dst);
+            if w.len() > max {
+                prop_assert!(
+                    matches!(encoded, Err(Error::FrameTooLarge { len, max: m }) if len == w.len() as u64 && m == max),
+                    "{:?} {:?}", spec, encoded
+                );
+                prop_assert_eq!(&dst[..], b"before");
+                if !skip {
+                    // The decoder fails for good on it: stop the stream here.
+                    wire.extend_from_slice(&w);
+                    expected.push(Err(w.len() as u64));
+                    break;
+                }
+                wire.extend_from_slice(&w);
+                expected.push(Err(w.len() as u64));
+                continue;
+            }
+            prop_assert!(encoded.is_ok(), "{:?} {:?}", spec, encoded);
+            prop_assert_eq!(&dst[6..], &w[..], "{:?}", spec);
+            // The head and the borrowed payload join to the same bytes.
+            let (mut head, mut tail) = (BytesMut::new(), BytesMut::new());
+            let item = Bytes::from(d.clone());
+            let payload = encoder.encode_parts(&item, &mut head, &mut tail).unwrap().unwrap();
+            prop_assert_eq!([&head[..], payload, &tail[..]].concat(), w.clone(), "{:?}", spec);
+            wire.extend_from_slice(&w);
+            expected.push(Ok(d));
+        }
+        // Split where proptest chose, then one byte at a time.
+        let every_byte: Vec<usize> = (0..wire.len()).collect();
+        for cuts in [&cuts, &every_byte] {
+            let mut decoder = codec();
+            let mut src = BytesMut::new();
+            let mut got = Vec::new();
+            let mut failed = false;
+            'feed: for piece in pieces(&wire, cuts) {
+                src.extend_from_slice(piece);
+                loop {
+                    match decoder.decode(&mut src) {
+                        Ok(Some(frame)) => got.push(Ok(frame.to_vec())),
+                        Ok(None) => break,
+                        Err(Error::FrameSkipped { len, .. }) if skip => got.push(Err(len)),
+                        Err(Error::FrameTooLarge { len, .. }) if !skip => {
+                            got.push(Err(len));
+                            failed = true;
+                            break 'feed;
+                        }
+                        Err(err) => prop_assert!(false, "{:?}: {:?}", spec, err),
+                    }
+                }
+            }
+            if !failed {
+                while let Some(frame) = decoder.decode_eof(&mut src).unwrap() {
+                    got.push(Ok(frame.to_vec()));
+                }
+            }
+            prop_assert_eq!(&got, &expected, "{:?}", spec);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Any settings, hostile bytes (headers near `u64::MAX` included): the
+    /// decoder never panics, never grows the buffer, and every frame it
+    /// returns is split off the input.
+    #[test]
+    fn random_settings_hostile_bytes(
+        (spec, max, skip) in random_spec(),
+        bytes in prop::collection::vec(prop_oneof![Just(0xffu8), Just(0x80), Just(0), any::<u8>()], 0..48),
+        cuts in prop::collection::vec(0usize..48, 0..8),
+    ) {
+        let mut codec = spec
+            .builder()
+            .max_frame_len(max)
+            .oversize(if skip { Oversize::Skip } else { Oversize::Error })
+            .build();
+        let mut src = BytesMut::with_capacity(64);
+        let mut taken = 0;
+        for piece in pieces(&bytes, &cuts) {
+            src.extend_from_slice(piece);
+            // Each frame or skip takes at least one byte: bounded.
+            for _ in 0..=bytes.len() {
+                match codec.decode(&mut src) {
+                    Ok(Some(frame)) => taken += frame.len(),
+                    Ok(None) => break,
+                    Err(Error::FrameSkipped { len, max: m }) => {
+                        prop_assert!(skip && len > m as u64);
+                    }
+                    Err(Error::FrameTooLarge { len, max: m }) => {
+                        prop_assert!(!skip && len > m as u64);
+                        break;
+                    }
+                    Err(Error::InvalidLength { .. }) => break,
+                    Err(err) => prop_assert!(false, "{:?}", err),
+                }
+            }
+            prop_assert!(src.capacity() <= 64, "capacity grew to {}", src.capacity());
+        }
+        prop_assert!(taken <= bytes.len());
+        let _ = codec.decode_eof(&mut src);
+    }
+}
+
+#[test]
+fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
+    let m = usize::MAX;
+    let mut codecs = [
+        LengthPrefix::builder()
+            .field_len(8)
+            .strip(m)
+            .max_frame_len(m)
+            .build(),
+        LengthPrefix::builder()
+            .length_field_offset(m)
+            .max_frame_len(m)
+            .build(),
+        LengthPrefix::builder()
+            .length_field_offset(m)
+            .strip(0)
+            .max_frame_len(m)
+            .build(),
+        LengthPrefix::builder()
+            .varint()
+            .length_field_offset(m)
+            .max_frame_len(m)
+            .build(),
+    ];
+    for codec in &mut codecs {
+        let mut dst = BytesMut::new();
+        let err = codec.encode(&b"x"[..], &mut dst).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FrameTooLarge { .. } | Error::InvalidLength { .. }
+            ),
+            "{codec:?}: {err:?}"
+        );
+        assert!(dst.is_empty());
+    }
 }

@@ -9,6 +9,23 @@ use crate::{Error, Result};
 /// A decoder is sans-IO: the caller appends whatever bytes arrived to `src`
 /// and calls [`decode`](Decoder::decode) until it returns `Ok(None)`.
 /// Frames come out as [`Bytes`] split off `src` without copying.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, LengthPrefix};
+///
+/// let mut codec = LengthPrefix::new();
+/// let mut src = BytesMut::new();
+/// src.extend_from_slice(b"\0\0\0\x02h"); // a read cut the frame short
+/// assert_eq!(codec.decode(&mut src)?, None);
+/// src.extend_from_slice(b"i\0\0\0\x01!"); // the next read
+/// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"hi"[..]));
+/// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"!"[..]));
+/// assert_eq!(codec.decode(&mut src)?, None);
+/// # Ok::<(), rionet::Error>(())
+/// ```
 pub trait Decoder {
     /// Takes the next complete frame off the front of `src`.
     ///
@@ -27,6 +44,20 @@ pub trait Decoder {
     ///
     /// [`Error::PartialFrame`] when `src` still holds bytes that are not a
     /// whole frame; the error carries those bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::new();
+    /// let mut src = BytesMut::from(&b"\0\0\0\x05hel"[..]);
+    /// match codec.decode_eof(&mut src) {
+    ///     Err(rionet::Error::PartialFrame { pending }) => assert_eq!(&pending[..], b"\0\0\0\x05hel"),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         match self.decode(src)? {
             Some(frame) => Ok(Some(frame)),
@@ -40,6 +71,22 @@ pub trait Decoder {
 
 /// Writes frames of type `Item` into a byte buffer, in the wire layout its
 /// decoder reads.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Encoder, LengthPrefix};
+///
+/// let mut codec = LengthPrefix::builder().field_len(1).build();
+/// let mut dst = BytesMut::new();
+/// codec.encode(&b"hi"[..], &mut dst)?;
+/// assert_eq!(&dst[..], b"\x02hi");
+/// // 256 bytes do not fit a 1-byte length: an error, and nothing written.
+/// assert!(codec.encode(&[0u8; 256][..], &mut dst).is_err());
+/// assert_eq!(&dst[..], b"\x02hi");
+/// # Ok::<(), rionet::Error>(())
+/// ```
 pub trait Encoder<Item> {
     /// Appends `item`, framed, to `dst`.
     ///

@@ -241,7 +241,11 @@ impl LengthPrefix {
     /// A codec with the default layout: a 4-byte big-endian length of the
     /// payload, header stripped, frames up to 8 MiB, oversize is an error.
     ///
-    /// This is tokio-util's `LengthDelimitedCodec::new()` on the wire.
+    /// This is tokio-util's `LengthDelimitedCodec::new()` on the wire. Its
+    /// maximum counts the payload alone, this one the whole frame: a payload
+    /// of exactly 8 MiB passes there and is [`Error::FrameTooLarge`] here
+    /// (raise [`max_frame_len`](LengthPrefixBuilder::max_frame_len) by the
+    /// header's 4 bytes to accept the same frames).
     ///
     /// # Examples
     ///
@@ -731,8 +735,13 @@ impl Layout {
             } else {
                 (1 << (8 * width)) - 1
             };
+            // A saturated `head_len` (the offset overflows) takes the long
+            // way, which reports it.
             if (0..=i128::from(field_max)).contains(&value)
-                && head_len.saturating_add(item.len()) <= self.max_frame_len
+                && head_len < usize::MAX
+                && head_len
+                    .checked_add(item.len())
+                    .is_some_and(|whole| whole <= self.max_frame_len)
             {
                 dst.reserve(head_len + extra);
                 if self.offset > 0 {
@@ -756,14 +765,7 @@ impl Layout {
         // bytes (zeros) and the length field.
         let body = item.len() as u64;
         let (width, value) = self.field_value(body)?;
-        let head_len = self.offset.saturating_add(width);
-        let whole = head_len as u64 + body;
-        if whole > self.max_frame_len as u64 {
-            return Err(Error::FrameTooLarge {
-                len: whole,
-                max: self.max_frame_len,
-            });
-        }
+        let head_len = self.check_whole(width, body)?;
         dst.reserve(head_len + extra);
         if self.offset > 0 {
             dst.put_bytes(0, self.offset);
@@ -822,20 +824,13 @@ impl Layout {
             // Rejected by `build`.
             (Some(_), Width::Varint) => unreachable!("varint strip past the offset"),
         };
-        let consumed = carried + old_field;
+        let consumed = carried.saturating_add(old_field);
         if item.len() < consumed {
             return Err(short(consumed));
         }
-        let body = (item.len() - consumed) as u64 + zeros_after as u64;
+        let body = ((item.len() - consumed) as u64).saturating_add(zeros_after as u64);
         let (width, value) = self.field_value(body)?;
-        let head_len = off.saturating_add(width);
-        let whole = head_len as u64 + body;
-        if whole > self.max_frame_len as u64 {
-            return Err(Error::FrameTooLarge {
-                len: whole,
-                max: self.max_frame_len,
-            });
-        }
+        self.check_whole(width, body)?;
         Ok(Plan {
             consumed,
             carried,
@@ -844,6 +839,24 @@ impl Layout {
             value,
             head_len: zeros_before + carried + width + zeros_after,
         })
+    }
+
+    /// Checks that a frame whose length field is `width` bytes and whose
+    /// body is `body` bytes is within the maximum; returns the header's
+    /// length (offset and field). Sizes past `u64` (absurd offsets or
+    /// strips) are over the maximum too, reported as `u64::MAX`.
+    fn check_whole(&self, width: usize, body: u64) -> Result<usize> {
+        let sizes = self
+            .offset
+            .checked_add(width)
+            .and_then(|head| Some((head, (head as u64).checked_add(body)?)));
+        match sizes {
+            Some((head, whole)) if whole <= self.max_frame_len as u64 => Ok(head),
+            _ => Err(Error::FrameTooLarge {
+                len: sizes.map_or(u64::MAX, |(_, whole)| whole),
+                max: self.max_frame_len,
+            }),
+        }
     }
 
     /// The length field's width and value for a body of `body` bytes.

@@ -102,7 +102,8 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     }
 
     /// Like [`new`](FrameReader::new), reading up to `chunk` bytes at a time
-    /// (at least 1).
+    /// (at least 1), or up to what has arrived of a frame larger than
+    /// `chunk` while it is arriving (see [`FrameReader`]).
     ///
     /// # Examples
     ///
