@@ -1,11 +1,11 @@
 //! [`FrameWriter`]: frames to any blocking [`Write`].
 
-use std::io::{self, IoSlice, Write};
+use std::io::{IoSlice, Write};
 
 use bytes::{Buf, BytesMut};
 
-use crate::Result;
 use crate::frame::Encoder;
+use crate::{Error, Result, writen, writen_vectored};
 
 /// Default buffer capacity, and the payload size from which a frame goes out
 /// with a vectored write instead of through the buffer: 8 KiB.
@@ -149,7 +149,7 @@ impl<W: Write, E> FrameWriter<W, E> {
                 let mut tail = std::mem::take(&mut self.tail);
                 let sent = write_parts(&mut self.inner, &mut self.buf, payload, &mut tail);
                 self.tail = tail;
-                return sent.map_err(Into::into);
+                return sent;
             }
             Ok(Some(payload)) => {
                 self.buf.extend_from_slice(payload);
@@ -195,18 +195,14 @@ impl<W: Write, E> FrameWriter<W, E> {
     }
 
     /// Writes the buffer out, keeping what the writer did not take.
-    fn write_buffer(&mut self) -> io::Result<()> {
-        while !self.buf.is_empty() {
-            match self.inner.write(&self.buf) {
-                Ok(0) => return Err(write_zero()),
-                Ok(n) => self.buf.advance(n),
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Err(err),
-            }
+    fn write_buffer(&mut self) -> Result<()> {
+        let (written, result) = moved(writen(&mut self.inner, &self.buf), self.buf.len());
+        self.buf.advance(written);
+        if self.buf.is_empty() {
+            // The next frames start at the front of the allocation again.
+            self.buf.clear();
         }
-        // Empty: the next frames start at the front of the allocation again.
-        self.buf.clear();
-        Ok(())
+        result
     }
 
     /// The buffer size, which is also the payload size from which frames
@@ -350,27 +346,10 @@ fn write_parts<W: Write>(
     buf: &mut BytesMut,
     payload: &[u8],
     tail: &mut BytesMut,
-) -> io::Result<()> {
+) -> Result<()> {
     let total = buf.len() + payload.len() + tail.len();
-    let mut written = 0;
-    let result = {
-        let mut slices = [IoSlice::new(buf), IoSlice::new(payload), IoSlice::new(tail)];
-        let mut parts = &mut slices[..];
-        loop {
-            if written == total {
-                break Ok(());
-            }
-            match inner.write_vectored(parts) {
-                Ok(0) => break Err(write_zero()),
-                Ok(n) => {
-                    written += n;
-                    IoSlice::advance_slices(&mut parts, n);
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => break Err(err),
-            }
-        }
-    };
+    let mut slices = [IoSlice::new(buf), IoSlice::new(payload), IoSlice::new(tail)];
+    let (written, result) = moved(writen_vectored(inner, &mut slices), total);
     if result.is_ok() {
         buf.clear();
         return Ok(());
@@ -385,9 +364,17 @@ fn write_parts<W: Write>(
     result
 }
 
-fn write_zero() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::WriteZero,
-        "the writer accepted 0 bytes of a frame",
-    )
+/// Splits the outcome of a robust write of `total` bytes into how many
+/// bytes it moved and its result, with the underlying I/O error as
+/// [`Error::Io`] (the bytes not moved stay buffered, so the count is ours
+/// to keep, not the caller's).
+fn moved(result: Result<()>, total: usize) -> (usize, Result<()>) {
+    match result {
+        Ok(()) => (total, Ok(())),
+        Err(Error::PartialIo {
+            transferred,
+            source,
+        }) => (transferred, Err(Error::Io(source))),
+        Err(other) => (0, Err(other)),
+    }
 }
