@@ -42,10 +42,12 @@ const WAKE_RETRY_MIN: Duration = Duration::from_millis(100);
 ///
 /// The accept loop never spins and never gives up on a passing error:
 ///
-/// - `ECONNABORTED`, `ECONNRESET`, `EINTR`, `EPROTO`, and the network errors
+/// - `ECONNABORTED`, `ECONNRESET`, `EINTR`, `EPROTO`, the network errors
 ///   Linux passes on from the new socket (`ENETDOWN`, `ENETUNREACH`,
-///   `EHOSTDOWN`, `EHOSTUNREACH`, `ENONET`, `ENOPROTOOPT`, `EOPNOTSUPP`):
-///   the connection is lost and the loop accepts the next one at once;
+///   `EHOSTDOWN`, `EHOSTUNREACH`, `ENONET`, `ENOPROTOOPT`, `EOPNOTSUPP`,
+///   `ETIMEDOUT`, `ENOSR`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`), and
+///   Linux's `EPERM` (a firewall rule refused that one connection): the
+///   connection is lost and the loop accepts the next one at once;
 /// - `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`, a thread that cannot be
 ///   spawned, and any error it does not know: the loop logs the error to
 ///   stderr and backs off, 5 ms after the first error, doubling up to 1 s,
@@ -790,9 +792,11 @@ fn classify(err: &io::Error) -> AcceptError {
 mod os {
     /// Linux: network errors pending on the new socket, which accept(2)
     /// says to treat like `EAGAIN`: `EPROTO`, `ENONET`, `ENOPROTOOPT`,
-    /// `EOPNOTSUPP`, `EHOSTDOWN`.
+    /// `EOPNOTSUPP`, `EHOSTDOWN`, and the other errors it lists for the new
+    /// socket, `ENOSR`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`; and `EPERM`,
+    /// a firewall rule refusing that one connection.
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub(super) const TRANSIENT: &[i32] = &[71, 64, 92, 95, 112];
+    pub(super) const TRANSIENT: &[i32] = &[71, 64, 92, 95, 112, 63, 94, 93, 1];
     /// `EBADF`, `ENOTSOCK`.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) const FATAL: &[i32] = &[9, 88];
@@ -932,6 +936,10 @@ mod tests {
             assert_eq!(raw(71), AcceptError::Transient, "EPROTO");
             assert_eq!(raw(103), AcceptError::Transient, "ECONNABORTED");
             assert_eq!(raw(88), AcceptError::Fatal, "ENOTSOCK");
+            // A firewall rule refusing one connection must not pause the
+            // loop for everyone else.
+            assert_eq!(raw(1), AcceptError::Transient, "EPERM");
+            assert_eq!(raw(63), AcceptError::Transient, "ENOSR");
         }
     }
 
