@@ -4,13 +4,13 @@
 mod util;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use util::{IO_TIMEOUT, example, with_timeouts};
+use util::{IO_TIMEOUT, example, refusing_port, with_timeouts};
 
 /// A child process that is killed and reaped when the test ends, pass or fail.
 struct KillOnDrop(Child);
@@ -255,12 +255,21 @@ fn echoclient_reports_a_server_that_vanishes() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // Accepts, reads nothing, closes.
-    let rude = thread::spawn(move || drop(listener.accept().unwrap()));
+    let (accepted_tx, accepted) = mpsc::channel();
+    thread::spawn(move || {
+        drop(listener.accept().unwrap());
+        let _ = accepted_tx.send(());
+    });
     let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"hello\n");
-    rude.join().unwrap();
+    accepted
+        .recv_timeout(IO_TIMEOUT)
+        .expect("echoclient did not connect");
     assert!(!out.status.success());
     assert!(out.stderr.contains("echoclient:"), "{}", out.stderr);
-    // Nobody listening at all.
+    // Nobody listening at all (on a port that stays reserved, so no test
+    // running in parallel can start listening there).
+    let (refusing, _reserved) = refusing_port(Ipv4Addr::LOCALHOST.into());
+    let port = refusing.port();
     let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"hello\n");
     assert!(!out.status.success());
     assert!(out.stderr.contains("could not connect"), "{}", out.stderr);

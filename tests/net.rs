@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rionet::{Connector, Error, ListenOptions, open_clientfd, open_listenfd};
-use util::{IO_TIMEOUT, with_timeouts};
+use util::{IO_TIMEOUT, refusing_port, with_timeouts};
 
 /// A listener on 127.0.0.1 that serves one echo round trip per connection,
 /// for as many connections as `count`.
@@ -34,10 +34,9 @@ fn round_trip(stream: TcpStream) {
 }
 
 /// A loopback port nothing listens on: connecting to it is refused at once.
-fn closed_port(ip: &str) -> SocketAddr {
-    let listener = TcpListener::bind((ip, 0)).unwrap();
-    listener.local_addr().unwrap()
-    // the listener is dropped here, so the port is closed
+/// The port stays reserved (and refusing) while the socket lives.
+fn closed_port(ip: &str) -> (SocketAddr, socket2::Socket) {
+    refusing_port(ip.parse().unwrap())
 }
 
 /// An address on 127.0.0.1 whose `connect` never completes: a listener with
@@ -119,7 +118,7 @@ fn falls_back_when_the_first_candidate_refuses() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let good = listener.local_addr().unwrap();
     let server = echo_once(listener, 1);
-    let refused = closed_port("127.0.0.1");
+    let (refused, _reserved) = closed_port("127.0.0.1");
     let stream = Connector::new().connect_addrs(&[refused, good]).unwrap();
     assert_eq!(stream.peer_addr().unwrap(), good);
     round_trip(stream);
@@ -149,8 +148,8 @@ fn a_black_holed_first_candidate_costs_only_the_attempt_delay() {
 
 #[test]
 fn when_all_fail_the_error_lists_every_attempt() {
-    let v4 = closed_port("127.0.0.1");
-    let v6 = closed_port("::1");
+    let (v4, _v4_reserved) = closed_port("127.0.0.1");
+    let (v6, _v6_reserved) = closed_port("::1");
     let err = Connector::new().connect_addrs(&[v4, v6]).unwrap_err();
     let attempts = err.attempts();
     assert_eq!(attempts.len(), 2, "{err}");
@@ -173,7 +172,8 @@ fn when_all_fail_the_error_lists_every_attempt() {
 
 #[test]
 fn open_clientfd_to_a_closed_port_names_host_and_port() {
-    let port = closed_port("127.0.0.1").port();
+    let (addr, _reserved) = closed_port("127.0.0.1");
+    let port = addr.port();
     let err = open_clientfd("127.0.0.1", port).unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     let text = err.to_string();

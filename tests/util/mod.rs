@@ -419,3 +419,16 @@ where
     }
     out
 }
+
+/// A loopback port on `ip` where a connection is refused at once, and that
+/// stays so while the returned socket lives: the socket holds the port
+/// bound but never listens. (A port freed by dropping a listener is not
+/// safe: a test running in parallel may bind it next.)
+pub fn refusing_port(ip: std::net::IpAddr) -> (std::net::SocketAddr, socket2::Socket) {
+    use socket2::{Domain, Socket, Type};
+    let addr = std::net::SocketAddr::new(ip, 0);
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).unwrap();
+    socket.bind(&addr.into()).unwrap();
+    let bound = socket.local_addr().unwrap().as_socket().unwrap();
+    (bound, socket)
+}
