@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -497,7 +497,7 @@ impl ServerHandle {
 impl Drop for ServerHandle {
     fn drop(&mut self) {
         if let Err(err) = self.stop_and_join(Duration::ZERO) {
-            eprintln!("rionet server on {}: {err}", self.local_addr);
+            log(format_args!("rionet server on {}: {err}", self.local_addr));
         }
     }
 }
@@ -591,10 +591,10 @@ impl Shared {
         let duplicate = match stream.try_clone() {
             Ok(duplicate) => duplicate,
             Err(err) => {
-                eprintln!(
+                log(format_args!(
                     "rionet server on {}: closing the connection from {peer}: cannot track it: {err}",
                     self.local_addr
-                );
+                ));
                 return None;
             }
         };
@@ -635,10 +635,10 @@ where
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("a non-string payload");
-        eprintln!(
+        log(format_args!(
             "rionet server on {}: the handler for {peer} panicked ({message}); its connection is closed",
             shared.local_addr
-        );
+        ));
     }
 }
 
@@ -851,9 +851,9 @@ where
                         continue;
                     }
                     Err(err) => {
-                        eprintln!(
+                        log(format_args!(
                             "rionet server on {addr}: closed the connection from {peer} unserved: {err}; pausing {backoff:?}"
-                        );
+                        ));
                         pause(shared, &mut backoff);
                         continue;
                     }
@@ -864,12 +864,21 @@ where
         match classify(&err) {
             AcceptError::Transient => {}
             AcceptError::BackOff => {
-                eprintln!("rionet server on {addr}: accept failed: {err}; pausing {backoff:?}");
+                log(format_args!(
+                    "rionet server on {addr}: accept failed: {err}; pausing {backoff:?}"
+                ));
                 pause(shared, &mut backoff);
             }
             AcceptError::Fatal => return Err(Error::Accept { addr, source: err }),
         }
     }
+}
+
+/// Logs one line on stderr. A failed write is ignored: `eprintln!` would
+/// panic (stderr a pipe whose reader has gone), and that panic would kill
+/// the accept loop, or a pool worker after it caught a handler's panic.
+fn log(line: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "{line}");
 }
 
 /// Sleeps for `backoff` (cut short by a shutdown), then doubles it up to
