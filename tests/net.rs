@@ -216,6 +216,22 @@ fn overall_deadline_is_honoured() {
     assert!(err.to_string().contains(&hole.to_string()));
 }
 
+/// A deadline that passes before every address was tried (here at once;
+/// in life, after a slow resolver) is a timeout naming every address.
+#[test]
+fn a_deadline_that_leaves_addresses_untried_names_them() {
+    let (first, _first_reserved) = closed_port("127.0.0.1");
+    let (second, _second_reserved) = closed_port("::1");
+    let err = Connector::new()
+        .timeout(Some(Duration::ZERO))
+        .connect_addrs(&[first, second])
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+    let tried: Vec<SocketAddr> = err.attempts().iter().map(|a| a.addr).collect();
+    assert_eq!(tried, [first, second], "{err}");
+    assert!(err.to_string().contains("deadline"), "{err}");
+}
+
 #[test]
 fn per_attempt_timeout_moves_on() {
     let (hole, _listener, _queued) = black_hole();

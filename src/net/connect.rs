@@ -140,7 +140,9 @@ impl Connector {
     }
 
     /// An overall deadline for the whole connect, name resolution included;
-    /// `None` for no deadline.
+    /// `None` for no deadline. When it passes, pending attempts are
+    /// cancelled and the [`Error::Connect`] lists every address, those still
+    /// pending or never tried as timed out ([`io::ErrorKind::TimedOut`]).
     ///
     /// # Examples
     ///
@@ -474,7 +476,8 @@ impl Connector {
     }
 
     /// Builds the error for an overall deadline that passed: attempts still
-    /// pending are cancelled and listed as timed out.
+    /// pending are cancelled and listed as timed out, and so are the
+    /// addresses the deadline left no time to try.
     fn give_up(
         &self,
         target: &str,
@@ -483,21 +486,29 @@ impl Connector {
         failures: Vec<Option<Attempt>>,
     ) -> Error {
         let timeout = self.timeout.unwrap_or_default();
-        let attempts = failures
+        let timed_out = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{what} the {timeout:?} deadline"),
+            )
+        };
+        let mut attempts: Vec<Attempt> = failures
             .into_iter()
             .zip(&started)
             .zip(order)
             .map(|((failure, (began, _)), &addr)| {
                 failure.unwrap_or_else(|| Attempt {
                     addr,
-                    error: io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("still pending at the {timeout:?} deadline"),
-                    ),
+                    error: timed_out("still pending at"),
                     elapsed: began.elapsed(),
                 })
             })
             .collect();
+        attempts.extend(order[started.len()..].iter().map(|&addr| Attempt {
+            addr,
+            error: timed_out("not tried before"),
+            elapsed: Duration::ZERO,
+        }));
         cancel_pending(&mut started);
         Error::Connect {
             target: target.to_owned(),
