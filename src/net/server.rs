@@ -415,7 +415,9 @@ impl ServerHandle {
     /// lets live connections finish first.
     ///
     /// It returns promptly as long as handlers return once their connection
-    /// fails. Waking by connection keeps `accept` blocking (no polling
+    /// fails. Do not call it from one of this server's handlers: it would
+    /// wait for that very handler to return, forever; have the handler tell
+    /// another thread (a channel) to shut the server down instead. Waking by connection keeps `accept` blocking (no polling
     /// interval, no added latency); the price is that the listener must be
     /// reachable from this host — if a firewall drops loopback connections to
     /// it, the loop notices only at the next real connection.
