@@ -538,18 +538,10 @@ fn frameserver_speaks_the_length_prefix_wire_format() {
 fn servers_keep_serving_after_their_stdout_closes() {
     for name in ["echoserver", "reverseserver"] {
         let mut child = start(name, &["0"], Stdio::null());
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let stdout = child.stdout.take().unwrap();
         let _stderr = lines_of(child.stderr.take().unwrap());
         let child = KillOnDrop(child);
-        let (tx, rx) = mpsc::channel();
-        // The first line, read on a thread so that the wait is bounded.
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = stdout.read_line(&mut line);
-            let _ = tx.send(line);
-            // `stdout` is dropped here: the pipe has no reader any more.
-        });
-        let line = rx.recv_timeout(IO_TIMEOUT).expect("no listening line");
+        let line = util::first_line_then_close(stdout, IO_TIMEOUT);
         let addr = line["listening on ".len()..].split(' ').next().unwrap();
         let port = addr.parse::<SocketAddr>().unwrap().port();
         for _ in 0..2 {

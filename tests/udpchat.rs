@@ -432,15 +432,7 @@ fn the_server_survives_its_stdout_closing() {
             .spawn()
             .expect("spawn udpchat"),
     );
-    let mut stdout = BufReader::new(server.0.stdout.take().unwrap());
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut line = String::new();
-        let _ = stdout.read_line(&mut line);
-        let _ = tx.send(line);
-        // `stdout` is dropped here: the pipe has no reader any more.
-    });
-    let line = rx.recv_timeout(WAIT).expect("no listening line");
+    let line = util::first_line_then_close(server.0.stdout.take().unwrap(), WAIT);
     let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
     for name in [b'a', b'b'] {
         // Each join is logged on the closed stdout, then answered.

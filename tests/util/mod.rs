@@ -432,3 +432,17 @@ pub fn refusing_port(ip: std::net::IpAddr) -> (std::net::SocketAddr, socket2::So
     let bound = socket.local_addr().unwrap().as_socket().unwrap();
     (bound, socket)
 }
+
+/// Reads the first line of a child's stdout, then closes the pipe, so the
+/// child's later writes find no reader (EPIPE). Waits at most `timeout`.
+pub fn first_line_then_close(stdout: impl Read + Send + 'static, timeout: Duration) -> String {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+        // `stdout` is dropped here: the pipe has no reader any more.
+    });
+    rx.recv_timeout(timeout).expect("no first line on stdout")
+}
