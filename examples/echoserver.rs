@@ -27,7 +27,7 @@ fn main() {
 /// CS:APP's `echo`: read a line with `readlineb`, write it back, until the
 /// client closes, vanishes, or sends a line over the maximum (64 KiB).
 fn echo(stream: TcpStream, peer: SocketAddr) {
-    println!("{peer}: connected");
+    common::log(format_args!("{peer}: connected"));
     let mut rio = RioReader::new(&stream);
     let mut out = &stream;
     let mut line = Vec::new();
@@ -46,5 +46,7 @@ fn echo(stream: TcpStream, peer: SocketAddr) {
             Err(err) => break format!("dropped ({err})"),
         }
     };
-    println!("{peer}: {end}; echoed {bytes} bytes in {lines} lines");
+    common::log(format_args!(
+        "{peer}: {end}; echoed {bytes} bytes in {lines} lines"
+    ));
 }

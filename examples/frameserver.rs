@@ -23,7 +23,7 @@ fn main() {
 }
 
 fn echo_frames(stream: TcpStream, peer: SocketAddr) {
-    println!("{peer}: connected");
+    common::log(format_args!("{peer}: connected"));
     let mut frames = FrameReader::new(&stream, LengthPrefix::new());
     let mut out = FrameWriter::new(&stream, LengthPrefix::new());
     let (mut count, mut bytes) = (0u64, 0u64);
@@ -40,5 +40,7 @@ fn echo_frames(stream: TcpStream, peer: SocketAddr) {
             break format!("gone ({err})");
         }
     };
-    println!("{peer}: {end}; echoed {count} frames, {bytes} bytes");
+    common::log(format_args!(
+        "{peer}: {end}; echoed {count} frames, {bytes} bytes"
+    ));
 }

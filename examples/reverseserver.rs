@@ -26,7 +26,7 @@ fn main() {
 }
 
 fn reverse(stream: TcpStream, peer: SocketAddr) {
-    println!("{peer}: connected");
+    common::log(format_args!("{peer}: connected"));
     let mut rio = RioReader::new(&stream);
     let mut out = &stream;
     let mut line = Vec::new();
@@ -48,7 +48,7 @@ fn reverse(stream: TcpStream, peer: SocketAddr) {
         }
         lines += 1;
     };
-    println!("{peer}: {end}; answered {lines} lines");
+    common::log(format_args!("{peer}: {end}; answered {lines} lines"));
 }
 
 /// The reply to one line: its text reversed by grapheme cluster, or an

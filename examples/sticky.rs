@@ -82,14 +82,17 @@ fn exchange(
     receive: impl FnOnce(TcpStream) -> rionet::Result<()>,
 ) -> rionet::Result<()> {
     let port = listener.local_addr()?.port();
+    // Connect before accepting (the kernel completes the handshake from the
+    // backlog): a connect that failed on the sender's thread would leave
+    // accept() waiting forever.
+    let mut client = rionet::open_clientfd("127.0.0.1", port)?;
+    let (stream, _) = listener.accept()?;
     let (written_tx, written) = mpsc::channel();
     let sender = thread::spawn(move || -> rionet::Result<()> {
-        let mut stream = rionet::open_clientfd("127.0.0.1", port)?;
-        send(&mut stream)?;
+        send(&mut client)?;
         let _ = written_tx.send(());
         Ok(())
     });
-    let (stream, _) = listener.accept()?;
     // The sender has written everything (or failed: then the error below says why).
     let _ = written.recv();
     receive(stream)?;

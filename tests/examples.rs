@@ -4,13 +4,13 @@
 mod util;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use util::{IO_TIMEOUT, example, with_timeouts};
+use util::{IO_TIMEOUT, example, refusing_port, with_timeouts};
 
 /// A child process that is killed and reaped when the test ends, pass or fail.
 struct KillOnDrop(Child);
@@ -255,12 +255,21 @@ fn echoclient_reports_a_server_that_vanishes() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     // Accepts, reads nothing, closes.
-    let rude = thread::spawn(move || drop(listener.accept().unwrap()));
+    let (accepted_tx, accepted) = mpsc::channel();
+    thread::spawn(move || {
+        drop(listener.accept().unwrap());
+        let _ = accepted_tx.send(());
+    });
     let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"hello\n");
-    rude.join().unwrap();
+    accepted
+        .recv_timeout(IO_TIMEOUT)
+        .expect("echoclient did not connect");
     assert!(!out.status.success());
     assert!(out.stderr.contains("echoclient:"), "{}", out.stderr);
-    // Nobody listening at all.
+    // Nobody listening at all (on a port that stays reserved, so no test
+    // running in parallel can start listening there).
+    let (refusing, _reserved) = refusing_port(Ipv4Addr::LOCALHOST.into());
+    let port = refusing.port();
     let out = run("echoclient", &["127.0.0.1", &port.to_string()], b"hello\n");
     assert!(!out.status.success());
     assert!(out.stderr.contains("could not connect"), "{}", out.stderr);
@@ -271,30 +280,25 @@ fn echoclient_reports_a_server_that_vanishes() {
 #[test]
 fn echoserver_listens_on_15213_by_default() {
     let mut server = spawn("echoserver", &[]);
-    let deadline = Instant::now() + IO_TIMEOUT;
-    let listening = loop {
-        if let Ok(line) = server.stdout.try_recv() {
-            break line;
-        }
-        if let Some(status) = server.child.0.try_wait().unwrap() {
-            let stderr: Vec<String> = server.stderr.try_iter().collect();
-            let in_use = ["127.0.0.1:15213", "[::]:15213"].iter().any(|addr| {
-                TcpListener::bind(addr)
-                    .is_err_and(|err| err.kind() == std::io::ErrorKind::AddrInUse)
-            });
-            if in_use {
+    let listening = match server.stdout.recv_timeout(IO_TIMEOUT) {
+        Ok(line) => line,
+        Err(RecvTimeoutError::Timeout) => panic!("echoserver neither listened nor exited"),
+        // Its stdout closed without a line: it is exiting.
+        Err(RecvTimeoutError::Disconnected) => {
+            let status = server.child.0.wait().unwrap();
+            // Every stderr line, until the pipe closes (bounded).
+            let stderr: Vec<String> =
+                std::iter::from_fn(|| server.stderr.recv_timeout(IO_TIMEOUT).ok()).collect();
+            // Its own error says why; checking the port now instead would
+            // race with the other process letting it go.
+            if stderr.iter().any(|line| line.contains("already in use")) {
                 eprintln!(
                     "SKIPPED: port 15213 is in use by another process; echoserver said {stderr:?}"
                 );
                 return;
             }
-            panic!("echoserver exited with {status} although port 15213 is free: {stderr:?}");
+            panic!("echoserver exited with {status}, not for a port in use: {stderr:?}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "echoserver neither listened nor exited"
-        );
-        thread::sleep(Duration::from_millis(10));
     };
     assert!(listening.contains(":15213 "), "{listening}");
     let out = run("echoclient", &["localhost", "15213"], b"default port\n");
@@ -526,4 +530,25 @@ fn frameserver_speaks_the_length_prefix_wire_format() {
     stream.read_exact(&mut echo).unwrap();
     assert_eq!(&echo, b"\0\0\0\x02ok");
     assert!(server.is_running());
+}
+
+/// A server whose log reader has gone (stdout closed) goes on serving:
+/// `println!` would panic in every handler.
+#[test]
+fn servers_keep_serving_after_their_stdout_closes() {
+    for name in ["echoserver", "reverseserver"] {
+        let mut child = start(name, &["0"], Stdio::null());
+        let stdout = child.stdout.take().unwrap();
+        let _stderr = lines_of(child.stderr.take().unwrap());
+        let child = KillOnDrop(child);
+        let line = util::first_line_then_close(stdout, IO_TIMEOUT);
+        let addr = line["listening on ".len()..].split(' ').next().unwrap();
+        let port = addr.parse::<SocketAddr>().unwrap().port();
+        for _ in 0..2 {
+            let (mut stream, mut reader) = with_reader(connect(port));
+            let reply = ask(&mut stream, &mut reader, b"ab\n");
+            assert!(reply == b"ab\n" || reply == b"ba\n", "{name}: {reply:?}");
+        }
+        drop(child);
+    }
 }

@@ -9,18 +9,24 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rionet::{Connector, Error, ListenOptions, open_clientfd, open_listenfd};
-use util::{IO_TIMEOUT, with_timeouts};
+use util::{IO_TIMEOUT, refusing_port, with_timeouts};
 
-/// A listener on 127.0.0.1 that serves one echo round trip per connection,
-/// for as many connections as `count`.
+/// A listener that serves one echo round trip per connection, until it has
+/// served `count` of them. A connection closed without a round trip is
+/// skipped: on a loaded machine the connector may start a second attempt
+/// before the first one completes, and then closes the loser.
 fn echo_once(listener: TcpListener, count: usize) -> thread::JoinHandle<()> {
     thread::spawn(move || {
-        for _ in 0..count {
+        let mut served = 0;
+        while served < count {
             let (stream, _) = listener.accept().unwrap();
             let mut stream = with_timeouts(stream);
             let mut buf = [0u8; 5];
-            stream.read_exact(&mut buf).unwrap();
+            if stream.read_exact(&mut buf).is_err() {
+                continue;
+            }
             stream.write_all(&buf).unwrap();
+            served += 1;
         }
     })
 }
@@ -34,10 +40,9 @@ fn round_trip(stream: TcpStream) {
 }
 
 /// A loopback port nothing listens on: connecting to it is refused at once.
-fn closed_port(ip: &str) -> SocketAddr {
-    let listener = TcpListener::bind((ip, 0)).unwrap();
-    listener.local_addr().unwrap()
-    // the listener is dropped here, so the port is closed
+/// The port stays reserved (and refusing) while the socket lives.
+fn closed_port(ip: &str) -> (SocketAddr, socket2::Socket) {
+    refusing_port(ip.parse().unwrap())
 }
 
 /// An address on 127.0.0.1 whose `connect` never completes: a listener with
@@ -119,7 +124,7 @@ fn falls_back_when_the_first_candidate_refuses() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let good = listener.local_addr().unwrap();
     let server = echo_once(listener, 1);
-    let refused = closed_port("127.0.0.1");
+    let (refused, _reserved) = closed_port("127.0.0.1");
     let stream = Connector::new().connect_addrs(&[refused, good]).unwrap();
     assert_eq!(stream.peer_addr().unwrap(), good);
     round_trip(stream);
@@ -149,8 +154,8 @@ fn a_black_holed_first_candidate_costs_only_the_attempt_delay() {
 
 #[test]
 fn when_all_fail_the_error_lists_every_attempt() {
-    let v4 = closed_port("127.0.0.1");
-    let v6 = closed_port("::1");
+    let (v4, _v4_reserved) = closed_port("127.0.0.1");
+    let (v6, _v6_reserved) = closed_port("::1");
     let err = Connector::new().connect_addrs(&[v4, v6]).unwrap_err();
     let attempts = err.attempts();
     assert_eq!(attempts.len(), 2, "{err}");
@@ -173,7 +178,8 @@ fn when_all_fail_the_error_lists_every_attempt() {
 
 #[test]
 fn open_clientfd_to_a_closed_port_names_host_and_port() {
-    let port = closed_port("127.0.0.1").port();
+    let (addr, _reserved) = closed_port("127.0.0.1");
+    let port = addr.port();
     let err = open_clientfd("127.0.0.1", port).unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     let text = err.to_string();
@@ -214,6 +220,22 @@ fn overall_deadline_is_honoured() {
     assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
     assert_eq!(err.attempts().len(), 1);
     assert!(err.to_string().contains(&hole.to_string()));
+}
+
+/// A deadline that passes before every address was tried (here at once;
+/// in life, after a slow resolver) is a timeout naming every address.
+#[test]
+fn a_deadline_that_leaves_addresses_untried_names_them() {
+    let (first, _first_reserved) = closed_port("127.0.0.1");
+    let (second, _second_reserved) = closed_port("::1");
+    let err = Connector::new()
+        .timeout(Some(Duration::ZERO))
+        .connect_addrs(&[first, second])
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+    let tried: Vec<SocketAddr> = err.attempts().iter().map(|a| a.addr).collect();
+    assert_eq!(tried, [first, second], "{err}");
+    assert!(err.to_string().contains("deadline"), "{err}");
 }
 
 #[test]

@@ -376,3 +376,32 @@ fn shutdown_after_cuts_off_connections_after_the_grace_period() {
         .expect("shutdown_after did not return")
         .unwrap();
 }
+
+/// With stderr a pipe nobody reads, logging a handler's panic must not
+/// panic in turn (as `eprintln!` does): that would kill a pool's only
+/// worker. The check runs in a child process, this test binary again,
+/// whose stderr is such a pipe.
+#[test]
+fn a_panicking_handler_is_contained_with_stderr_closed() {
+    const CHILD: &str = "RIONET_TEST_STDERR_CLOSED";
+    let name = "a_panicking_handler_is_contained_with_stderr_closed";
+    if std::env::var_os(CHILD).is_some() {
+        panicking_handler_loses_only_its_connection(
+            Server::new(listener()).pool(1).spawn(echo_lines).unwrap(),
+        );
+        return;
+    }
+    // --nocapture: the harness would otherwise capture what the server logs.
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // no reader from now on
+    // Bounded: every wait in the child is.
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the worker died: {status}");
+}

@@ -410,3 +410,34 @@ fn bad_arguments_print_usage_and_fail() {
         );
     }
 }
+
+/// The server goes on after whoever read its log has gone (stdout closed):
+/// `println!` on a join would panic and take the room down.
+#[test]
+fn the_server_survives_its_stdout_closing() {
+    /// Kills and reaps the server when the test ends, pass or fail.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = KillOnDrop(
+        Command::new(util::example("udpchat"))
+            .args(["server", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn udpchat"),
+    );
+    let line = util::first_line_then_close(server.0.stdout.take().unwrap(), WAIT);
+    let port: u16 = line.trim().rsplit(':').next().unwrap().parse().unwrap();
+    for name in [b'a', b'b'] {
+        // Each join is logged on the closed stdout, then answered.
+        let raw = raw_socket(port);
+        raw.send(&[1, 0x01, 1, name]).unwrap();
+        assert_eq!(recv(&raw), [1, 0x02, 1, name]);
+    }
+}

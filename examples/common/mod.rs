@@ -27,6 +27,13 @@ pub fn usage(synopsis: &str) -> ! {
     process::exit(2)
 }
 
+/// Prints one log line on stdout. Unlike `println!`, it ignores a failed
+/// write: a server goes on serving after whoever read its log (a pipe, a
+/// terminal) has gone, where `println!` would panic in every handler.
+pub fn log(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stdout(), "{line}");
+}
+
 /// Prints `program: err` on stderr and exits with status 1.
 pub fn fail(program: &str, err: impl Display) -> ! {
     eprintln!("{program}: {err}");
@@ -92,9 +99,11 @@ where
     match args.pool {
         Some(workers) => {
             server.pool(workers);
-            println!("listening on {addr} ({workers} worker threads)");
+            log(format_args!(
+                "listening on {addr} ({workers} worker threads)"
+            ));
         }
-        None => println!("listening on {addr} (a thread per client)"),
+        None => log(format_args!("listening on {addr} (a thread per client)")),
     }
     match server.serve(move |stream, peer| {
         // A peer that vanished must not hold this thread forever.
@@ -103,7 +112,7 @@ where
             .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)));
         match timeouts {
             Ok(()) => handler(stream, peer),
-            Err(err) => println!("{peer}: dropped: {err}"),
+            Err(err) => log(format_args!("{peer}: dropped: {err}")),
         }
     }) {
         Ok(()) => process::exit(0),

@@ -7,7 +7,7 @@
 //! talks), decode, hand to the room, send what it returns.
 
 use std::collections::HashMap;
-use std::io;
+use std::io::{self, Write};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -30,7 +30,7 @@ pub(crate) struct ServerConfig {
 /// Runs the server until a fatal socket error.
 pub(crate) fn run(config: &ServerConfig) -> io::Result<()> {
     let socket = rionet::bind_udp(config.port)?;
-    println!("listening on {}", socket.local_addr()?);
+    log(format_args!("listening on {}", socket.local_addr()?));
     // Wake up at least every `tick` to sweep idle members: a quarter of the
     // idle timeout (so a member is dropped at most 25% late), within
     // [10 ms, 1 s].
@@ -67,6 +67,13 @@ pub(crate) fn run(config: &ServerConfig) -> io::Result<()> {
             next_sweep = now + tick;
         }
     }
+}
+
+/// Prints one log line on stdout, ignoring a failed write: the server goes
+/// on after whoever read its log has gone, where `println!` would panic and
+/// take the whole room down.
+fn log(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stdout(), "{line}");
 }
 
 /// Sends each outgoing packet to its recipients. A failed send is logged and
@@ -182,10 +189,10 @@ impl Room {
                 } else if self.members.len() >= MAX_MEMBERS {
                     return reply(Packet::RoomFull);
                 }
-                println!(
+                log(format_args!(
                     "{name} joined from {from} ({} in the room)",
                     self.members.len() + 1
-                );
+                ));
                 out.push(Outgoing {
                     to: self.others(from),
                     packet: Packet::Joined { name: name.clone() },
@@ -225,7 +232,10 @@ impl Room {
     }
 
     fn announce_left(&self, name: String, reason: Reason) -> Vec<Outgoing> {
-        println!("{name} {reason} ({} in the room)", self.members.len());
+        log(format_args!(
+            "{name} {reason} ({} in the room)",
+            self.members.len()
+        ));
         let to = self.members.keys().copied().collect();
         vec![Outgoing {
             to,

@@ -99,6 +99,15 @@ impl Connector {
     pub const MAX_ATTEMPT_DELAY: Duration = Duration::from_secs(2);
 
     /// A connector with the defaults listed in the type's documentation.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let stream = rionet::Connector::new().connect("localhost", 15213)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Connector {
             attempt_delay: Duration::from_millis(250),
@@ -112,13 +121,42 @@ impl Connector {
     /// How long to wait for a pending attempt before starting the next one in
     /// parallel. Clamped to [`MIN_ATTEMPT_DELAY`](Self::MIN_ATTEMPT_DELAY)
     /// ..= [`MAX_ATTEMPT_DELAY`](Self::MAX_ATTEMPT_DELAY).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let stream = rionet::Connector::new()
+    ///     .attempt_delay(Duration::from_millis(100))
+    ///     .connect("example.com", 80)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn attempt_delay(&mut self, delay: Duration) -> &mut Self {
         self.attempt_delay = delay.clamp(Self::MIN_ATTEMPT_DELAY, Self::MAX_ATTEMPT_DELAY);
         self
     }
 
     /// An overall deadline for the whole connect, name resolution included;
-    /// `None` for no deadline.
+    /// `None` for no deadline. When it passes, pending attempts are
+    /// cancelled and the [`Error::Connect`] lists every address, those still
+    /// pending or never tried as timed out ([`io::ErrorKind::TimedOut`]).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// // Give up after 5 s, however many addresses the name has.
+    /// let stream = rionet::Connector::new()
+    ///     .timeout(Some(Duration::from_secs(5)))
+    ///     .connect("example.com", 80)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
         self.timeout = timeout;
         self
@@ -126,12 +164,35 @@ impl Connector {
 
     /// A cap on each single attempt; `None` leaves it to the OS (often
     /// minutes against an address that drops packets).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let stream = rionet::Connector::new()
+    ///     .attempt_timeout(Some(Duration::from_secs(2)))
+    ///     .connect("example.com", 80)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn attempt_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
         self.attempt_timeout = timeout;
         self
     }
 
     /// Whether the connected socket gets `TCP_NODELAY` (Nagle off).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let stream = rionet::Connector::new().nodelay(false).connect("localhost", 15213)?;
+    /// assert!(!stream.nodelay()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn nodelay(&mut self, nodelay: bool) -> &mut Self {
         self.nodelay = nodelay;
         self
@@ -139,6 +200,21 @@ impl Connector {
 
     /// `SO_KEEPALIVE` with these parameters on the connected socket; `None`
     /// leaves keepalive off.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// use socket2::TcpKeepalive;
+    ///
+    /// let stream = rionet::Connector::new()
+    ///     .keepalive(Some(TcpKeepalive::new().with_time(Duration::from_secs(60))))
+    ///     .connect("localhost", 15213)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn keepalive(&mut self, keepalive: Option<TcpKeepalive>) -> &mut Self {
         self.keepalive = keepalive;
         self
@@ -152,6 +228,18 @@ impl Connector {
     /// [`Error::Resolve`], [`Error::NoAddresses`], or [`Error::Connect`]
     /// listing every attempt; also an [`Error::Io`] if a socket option on the
     /// connected socket cannot be set (the socket is closed then).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// // A name, an IPv4 literal, or an IPv6 literal with or without brackets.
+    /// for host in ["localhost", "127.0.0.1", "::1", "[::1]"] {
+    ///     let stream = rionet::Connector::new().connect(host, 15213)?;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect(&self, host: &str, port: u16) -> Result<TcpStream> {
         let start = Instant::now();
         let bare = host
@@ -178,6 +266,16 @@ impl Connector {
     ///
     /// As for [`connect`](Connector::connect); errors name the target by its
     /// `Debug` form.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let stream = rionet::Connector::new().connect_to("localhost:15213")?;
+    /// let stream = rionet::Connector::new().connect_to((String::from("::1"), 15213))?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect_to<A>(&self, addr: A) -> Result<TcpStream>
     where
         A: ToSocketAddrs + fmt::Debug + Send + 'static,
@@ -194,6 +292,21 @@ impl Connector {
     ///
     /// [`Error::NoAddresses`] for an empty slice, or [`Error::Connect`]
     /// listing every attempt.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::net::SocketAddr;
+    ///
+    /// let addrs = [
+    ///     SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], 15213)),
+    ///     SocketAddr::from(([127, 0, 0, 1], 15213)),
+    /// ];
+    /// let stream = rionet::Connector::new().connect_addrs(&addrs)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect_addrs(&self, addrs: &[SocketAddr]) -> Result<TcpStream> {
         let target = match addrs {
             [one] => one.to_string(),
@@ -363,7 +476,8 @@ impl Connector {
     }
 
     /// Builds the error for an overall deadline that passed: attempts still
-    /// pending are cancelled and listed as timed out.
+    /// pending are cancelled and listed as timed out, and so are the
+    /// addresses the deadline left no time to try.
     fn give_up(
         &self,
         target: &str,
@@ -372,21 +486,29 @@ impl Connector {
         failures: Vec<Option<Attempt>>,
     ) -> Error {
         let timeout = self.timeout.unwrap_or_default();
-        let attempts = failures
+        let timed_out = |what: &str| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{what} the {timeout:?} deadline"),
+            )
+        };
+        let mut attempts: Vec<Attempt> = failures
             .into_iter()
             .zip(&started)
             .zip(order)
             .map(|((failure, (began, _)), &addr)| {
                 failure.unwrap_or_else(|| Attempt {
                     addr,
-                    error: io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        format!("still pending at the {timeout:?} deadline"),
-                    ),
+                    error: timed_out("still pending at"),
                     elapsed: began.elapsed(),
                 })
             })
             .collect();
+        attempts.extend(order[started.len()..].iter().map(|&addr| Attempt {
+            addr,
+            error: timed_out("not tried before"),
+            elapsed: Duration::ZERO,
+        }));
         cancel_pending(&mut started);
         Error::Connect {
             target: target.to_owned(),

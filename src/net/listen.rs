@@ -85,6 +85,15 @@ impl Default for ListenOptions {
 
 impl ListenOptions {
     /// Options with the defaults listed in the type's documentation.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let listener = rionet::ListenOptions::new().listen(15213)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         ListenOptions {
             bind_addr: None,
@@ -96,6 +105,20 @@ impl ListenOptions {
 
     /// Binds this one address instead of the wildcard. `::` (unspecified
     /// IPv6) is still bound dual-stack.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// use std::net::Ipv4Addr;
+    ///
+    /// // Loopback only: reachable from this host alone.
+    /// let listener = rionet::ListenOptions::new()
+    ///     .bind_addr(Ipv4Addr::LOCALHOST.into())
+    ///     .listen(0)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bind_addr(&mut self, addr: IpAddr) -> &mut Self {
         self.bind_addr = Some(addr);
         self
@@ -103,6 +126,15 @@ impl ListenOptions {
 
     /// The `listen(2)` backlog: how many connections the kernel queues before
     /// the server accepts them. The OS may cap it (`somaxconn` on Linux).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let listener = rionet::ListenOptions::new().backlog(4096).listen(15213)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn backlog(&mut self, backlog: u32) -> &mut Self {
         self.backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         self
@@ -111,6 +143,15 @@ impl ListenOptions {
     /// `SO_REUSEADDR`: rebind a port whose old connections are still in
     /// `TIME_WAIT`. Applied on Unix only (on Windows the option lets another
     /// socket steal a port in use, which is not what this means).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let listener = rionet::ListenOptions::new().reuse_address(false).listen(15213)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reuse_address(&mut self, on: bool) -> &mut Self {
         self.reuse_address = on;
         self
@@ -120,6 +161,19 @@ impl ListenOptions {
     /// kernel spreading connections among them. Where the OS has no such
     /// option, [`listen`](ListenOptions::listen) fails with
     /// [`io::ErrorKind::Unsupported`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// // Two listeners on one port; the kernel spreads the connections.
+    /// let mut options = rionet::ListenOptions::new();
+    /// options.reuse_port(true);
+    /// let first = options.listen(15213)?;
+    /// let second = options.listen(15213)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reuse_port(&mut self, on: bool) -> &mut Self {
         self.reuse_port = on;
         self
@@ -135,6 +189,16 @@ impl ListenOptions {
     /// # Errors
     ///
     /// [`Error::Listen`] listing each address tried and why it failed.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn main() -> rionet::Result<()> {
+    /// let listener = rionet::ListenOptions::new().listen(0)?;
+    /// println!("listening on port {}", listener.local_addr()?.port());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn listen(&self, port: u16) -> Result<TcpListener> {
         bind_wildcard(self.bind_addr, port, |addr| self.bind(addr))
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,10 +42,12 @@ const WAKE_RETRY_MIN: Duration = Duration::from_millis(100);
 ///
 /// The accept loop never spins and never gives up on a passing error:
 ///
-/// - `ECONNABORTED`, `ECONNRESET`, `EINTR`, `EPROTO`, and the network errors
+/// - `ECONNABORTED`, `ECONNRESET`, `EINTR`, `EPROTO`, the network errors
 ///   Linux passes on from the new socket (`ENETDOWN`, `ENETUNREACH`,
-///   `EHOSTDOWN`, `EHOSTUNREACH`, `ENONET`, `ENOPROTOOPT`, `EOPNOTSUPP`):
-///   the connection is lost and the loop accepts the next one at once;
+///   `EHOSTDOWN`, `EHOSTUNREACH`, `ENONET`, `ENOPROTOOPT`, `EOPNOTSUPP`,
+///   `ETIMEDOUT`, `ENOSR`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`), and
+///   Linux's `EPERM` (a firewall rule refused that one connection): the
+///   connection is lost and the loop accepts the next one at once;
 /// - `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`, a thread that cannot be
 ///   spawned, and any error it does not know: the loop logs the error to
 ///   stderr and backs off, 5 ms after the first error, doubling up to 1 s,
@@ -413,7 +415,9 @@ impl ServerHandle {
     /// lets live connections finish first.
     ///
     /// It returns promptly as long as handlers return once their connection
-    /// fails. Waking by connection keeps `accept` blocking (no polling
+    /// fails. Do not call it from one of this server's handlers: it would
+    /// wait for that very handler to return, forever; have the handler tell
+    /// another thread (a channel) to shut the server down instead. Waking by connection keeps `accept` blocking (no polling
     /// interval, no added latency); the price is that the listener must be
     /// reachable from this host — if a firewall drops loopback connections to
     /// it, the loop notices only at the next real connection.
@@ -495,7 +499,7 @@ impl ServerHandle {
 impl Drop for ServerHandle {
     fn drop(&mut self) {
         if let Err(err) = self.stop_and_join(Duration::ZERO) {
-            eprintln!("rionet server on {}: {err}", self.local_addr);
+            log(format_args!("rionet server on {}: {err}", self.local_addr));
         }
     }
 }
@@ -589,10 +593,10 @@ impl Shared {
         let duplicate = match stream.try_clone() {
             Ok(duplicate) => duplicate,
             Err(err) => {
-                eprintln!(
+                log(format_args!(
                     "rionet server on {}: closing the connection from {peer}: cannot track it: {err}",
                     self.local_addr
-                );
+                ));
                 return None;
             }
         };
@@ -633,10 +637,10 @@ where
             .copied()
             .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
             .unwrap_or("a non-string payload");
-        eprintln!(
+        log(format_args!(
             "rionet server on {}: the handler for {peer} panicked ({message}); its connection is closed",
             shared.local_addr
-        );
+        ));
     }
 }
 
@@ -790,9 +794,11 @@ fn classify(err: &io::Error) -> AcceptError {
 mod os {
     /// Linux: network errors pending on the new socket, which accept(2)
     /// says to treat like `EAGAIN`: `EPROTO`, `ENONET`, `ENOPROTOOPT`,
-    /// `EOPNOTSUPP`, `EHOSTDOWN`.
+    /// `EOPNOTSUPP`, `EHOSTDOWN`, and the other errors it lists for the new
+    /// socket, `ENOSR`, `ESOCKTNOSUPPORT`, `EPROTONOSUPPORT`; and `EPERM`,
+    /// a firewall rule refusing that one connection.
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    pub(super) const TRANSIENT: &[i32] = &[71, 64, 92, 95, 112];
+    pub(super) const TRANSIENT: &[i32] = &[71, 64, 92, 95, 112, 63, 94, 93, 1];
     /// `EBADF`, `ENOTSOCK`.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(super) const FATAL: &[i32] = &[9, 88];
@@ -847,9 +853,9 @@ where
                         continue;
                     }
                     Err(err) => {
-                        eprintln!(
+                        log(format_args!(
                             "rionet server on {addr}: closed the connection from {peer} unserved: {err}; pausing {backoff:?}"
-                        );
+                        ));
                         pause(shared, &mut backoff);
                         continue;
                     }
@@ -860,12 +866,21 @@ where
         match classify(&err) {
             AcceptError::Transient => {}
             AcceptError::BackOff => {
-                eprintln!("rionet server on {addr}: accept failed: {err}; pausing {backoff:?}");
+                log(format_args!(
+                    "rionet server on {addr}: accept failed: {err}; pausing {backoff:?}"
+                ));
                 pause(shared, &mut backoff);
             }
             AcceptError::Fatal => return Err(Error::Accept { addr, source: err }),
         }
     }
+}
+
+/// Logs one line on stderr. A failed write is ignored: `eprintln!` would
+/// panic (stderr a pipe whose reader has gone), and that panic would kill
+/// the accept loop, or a pool worker after it caught a handler's panic.
+fn log(line: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "{line}");
 }
 
 /// Sleeps for `backoff` (cut short by a shutdown), then doubles it up to
@@ -932,6 +947,10 @@ mod tests {
             assert_eq!(raw(71), AcceptError::Transient, "EPROTO");
             assert_eq!(raw(103), AcceptError::Transient, "ECONNABORTED");
             assert_eq!(raw(88), AcceptError::Fatal, "ENOTSOCK");
+            // A firewall rule refusing one connection must not pause the
+            // loop for everyone else.
+            assert_eq!(raw(1), AcceptError::Transient, "EPERM");
+            assert_eq!(raw(63), AcceptError::Transient, "ENOSR");
         }
     }
 

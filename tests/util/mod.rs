@@ -419,3 +419,30 @@ where
     }
     out
 }
+
+/// A loopback port on `ip` where a connection is refused at once, and that
+/// stays so while the returned socket lives: the socket holds the port
+/// bound but never listens. (A port freed by dropping a listener is not
+/// safe: a test running in parallel may bind it next.)
+pub fn refusing_port(ip: std::net::IpAddr) -> (std::net::SocketAddr, socket2::Socket) {
+    use socket2::{Domain, Socket, Type};
+    let addr = std::net::SocketAddr::new(ip, 0);
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).unwrap();
+    socket.bind(&addr.into()).unwrap();
+    let bound = socket.local_addr().unwrap().as_socket().unwrap();
+    (bound, socket)
+}
+
+/// Reads the first line of a child's stdout, then closes the pipe, so the
+/// child's later writes find no reader (EPIPE). Waits at most `timeout`.
+pub fn first_line_then_close(stdout: impl Read + Send + 'static, timeout: Duration) -> String {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = io::BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+        // `stdout` is dropped here: the pipe has no reader any more.
+    });
+    rx.recv_timeout(timeout).expect("no first line on stdout")
+}
