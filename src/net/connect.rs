@@ -130,7 +130,7 @@ impl Connector {
     ///
     /// let stream = rionet::Connector::new()
     ///     .attempt_delay(Duration::from_millis(100))
-    ///     .connect("example.com", 80)?;
+    ///     .connect("localhost", 15213)?;
     /// # Ok(())
     /// # }
     /// ```
@@ -153,7 +153,7 @@ impl Connector {
     /// // Give up after 5 s, however many addresses the name has.
     /// let stream = rionet::Connector::new()
     ///     .timeout(Some(Duration::from_secs(5)))
-    ///     .connect("example.com", 80)?;
+    ///     .connect("localhost", 15213)?;
     /// # Ok(())
     /// # }
     /// ```
@@ -173,7 +173,7 @@ impl Connector {
     ///
     /// let stream = rionet::Connector::new()
     ///     .attempt_timeout(Some(Duration::from_secs(2)))
-    ///     .connect("example.com", 80)?;
+    ///     .connect("localhost", 15213)?;
     /// # Ok(())
     /// # }
     /// ```
