@@ -22,8 +22,8 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// (`writev`), continued as needed when the OS takes only part of it. Any
 /// plain encoder works too; its frames just always go through the buffer.
 ///
-/// [`Interrupted`](io::ErrorKind::Interrupted) is retried; a write of 0
-/// bytes is [`WriteZero`](io::ErrorKind::WriteZero). When a write fails,
+/// [`Interrupted`](std::io::ErrorKind::Interrupted) is retried; a write of 0
+/// bytes is [`WriteZero`](std::io::ErrorKind::WriteZero). When a write fails,
 /// nothing is lost or sent twice: the bytes not yet accepted by the writer
 /// (including the rest of a large payload, copied then) stay in the buffer,
 /// and the next [`flush`](FrameWriter::flush) or
