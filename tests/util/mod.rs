@@ -419,3 +419,38 @@ where
     }
     out
 }
+
+/// Frames `item` with [`encode`](rionet::frame::Encoder::encode) and with
+/// [`encode_parts`](rionet::frame::Encoder::encode_parts), on two clones of
+/// `encoder`, and returns both outcomes: the bytes framed
+/// (`head ++ payload ++ tail` for the parts) or the error, debug-formatted.
+/// Panics if `encode_parts` declines to split the item, or writes to `head`
+/// or `tail` when it fails.
+pub fn encode_both_ways<I, E>(
+    encoder: &E,
+    item: I,
+) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>)
+where
+    E: rionet::frame::Encoder<I> + Clone,
+{
+    // Start with bytes in every buffer: encoders append, and on error
+    // leave them as they were.
+    let junk = &b"junk"[..];
+    let (mut head, mut tail) = (bytes::BytesMut::from(junk), bytes::BytesMut::from(junk));
+    let parts = match encoder.clone().encode_parts(&item, &mut head, &mut tail) {
+        Ok(payload) => {
+            let payload = payload.expect("encode_parts declined to split the item");
+            Ok([&head[junk.len()..], payload, &tail[junk.len()..]].concat())
+        }
+        Err(e) => {
+            assert_eq!((&head[..], &tail[..]), (junk, junk), "written on error");
+            Err(format!("{e:?}"))
+        }
+    };
+    let mut dst = bytes::BytesMut::from(junk);
+    let whole = match encoder.clone().encode(item, &mut dst) {
+        Ok(()) => Ok(dst[junk.len()..].to_vec()),
+        Err(e) => Err(format!("{e:?}")),
+    };
+    (whole, parts)
+}
