@@ -93,6 +93,9 @@ pub struct ScriptedWriter {
     pub calls: usize,
     /// How many `flush` calls were made.
     pub flushes: usize,
+    /// The address of every slice handed to a `write` / `write_vectored`
+    /// call: a payload sent without copying shows up as its own address.
+    pub addresses: Vec<usize>,
 }
 
 impl ScriptedWriter {
@@ -106,6 +109,8 @@ impl ScriptedWriter {
 
     fn accept(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         self.calls += 1;
+        self.addresses
+            .extend(bufs.iter().map(|buf| buf.as_ptr() as usize));
         let limit = match self.steps.pop_front() {
             None => usize::MAX,
             Some(Step::Accept(n)) => n,
