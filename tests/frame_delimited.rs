@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use rionet::Error;
 use rionet::frame::{Decoder, Delimited, Encoder, Oversize};
 use util::{
-    Event, assert_events_match, decode_in_pieces, decode_reader, encode_frames, events, every_byte,
-    naive_delimited, tokio_decode_in_pieces,
+    Event, assert_events_match, decode_in_pieces, decode_reader, encode_both_ways, encode_frames,
+    events, every_byte, naive_delimited, tokio_decode_in_pieces,
 };
 
 /// Delimiter sets that exercise every search strategy: one byte (`memchr`),
@@ -164,6 +164,50 @@ proptest! {
             let actual = events(decode_in_pieces(&mut codec.clone(), &wire, &cuts));
             prop_assert_eq!(&actual, &sent);
         }
+    }
+}
+
+/// Any set of one to four delimiters of one to four bytes over a two-letter
+/// alphabet, so delimiters overlap themselves and one another and prefix one
+/// another; reordered so that the first, which the encoder writes, is no
+/// proper prefix of another (`build` refuses that).
+fn delimiter_set() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let delimiter = prop::collection::vec(prop::sample::select(&b"ab"[..]), 1..5);
+    prop::collection::vec(delimiter, 1..5).prop_map(|mut set| {
+        while let Some(longer) = set
+            .iter()
+            .position(|d| d.len() > set[0].len() && d.starts_with(&set[0]))
+        {
+            set.swap(0, longer);
+        }
+        set
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// `encode_parts` accepts and refuses exactly what `encode` does, with
+    /// the same error (same offset), and splits an accepted frame into
+    /// bytes that join up to what `encode` writes: for the fixed delimiter
+    /// sets above, and as often for random ones.
+    #[test]
+    fn encode_parts_matches_encode(
+        random in delimiter_set(),
+        set in 0..2 * DELIMITER_SETS.len(),
+        payload in prop::collection::vec(prop::sample::select(ALPHABET), 0..24),
+        ab_payload in prop::collection::vec(prop::sample::select(&b"aab"[..]), 0..12),
+        max in prop_oneof![0usize..24, Just(usize::MAX)],
+    ) {
+        let (delimiters, payload): (Vec<&[u8]>, _) = match DELIMITER_SETS.get(set) {
+            Some(fixed) => (fixed.to_vec(), payload),
+            None => (random.iter().map(Vec::as_slice).collect(), ab_payload),
+        };
+        let codec = codec(&delimiters, true, max, false);
+        let (whole, parts) = encode_both_ways(&codec, &payload[..]);
+        prop_assert_eq!(&whole, &parts);
+        let (whole, parts) = encode_both_ways(&codec, Bytes::from(payload));
+        prop_assert_eq!(&whole, &parts);
     }
 }
 

@@ -10,7 +10,7 @@ use std::thread;
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rionet::Error;
-use rionet::frame::{Encoder, FrameReader, FrameWriter, LengthPrefix, Oversize};
+use rionet::frame::{Delimited, Encoder, FrameReader, FrameWriter, LengthPrefix, Lines, Oversize};
 use util::{ScriptedReader, ScriptedWriter, Step, tcp_pair};
 
 fn encode_all(frames: &[Vec<u8>]) -> Vec<u8> {
@@ -187,10 +187,14 @@ fn writer_sends_a_large_payload_in_one_vectored_write() {
 fn writer_sends_large_fixed_length_frames_without_copying_them() {
     let codec = rionet::frame::FixedLength::new(4096);
     let mut out = FrameWriter::with_capacity(1024, ScriptedWriter::default(), codec);
-    out.send(Bytes::from(vec![1u8; 4096])).unwrap();
-    out.send(&[2u8; 4096][..]).unwrap();
+    let (one, two) = (Bytes::from(vec![1u8; 4096]), [2u8; 4096]);
+    out.send(one.clone()).unwrap();
+    out.send(&two[..]).unwrap();
     // Each frame went straight out in its own write, never through the buffer.
     assert_eq!(out.get_ref().calls, 2);
+    let addresses = &out.get_ref().addresses;
+    assert!(addresses.contains(&(one.as_ptr() as usize)), "copied");
+    assert!(addresses.contains(&(two.as_ptr() as usize)), "copied");
     assert!(out.buffer().is_empty());
     // A payload of the wrong size is refused before anything is written.
     assert!(matches!(
@@ -202,6 +206,57 @@ fn writer_sends_large_fixed_length_frames_without_copying_them() {
     ));
     let writer = out.into_inner().unwrap();
     assert_eq!(writer.written, [vec![1u8; 4096], vec![2u8; 4096]].concat());
+}
+
+#[test]
+fn writer_sends_large_delimited_frames_without_copying_them() {
+    // Lines: the payload and its "\r\n" go out together, past the buffer.
+    let mut out = FrameWriter::with_capacity(1024, ScriptedWriter::default(), Lines::crlf());
+    out.send(&b"hi"[..]).unwrap();
+    let line = [vec![b'a'; 4095], b"\r".to_vec()].concat(); // a '\r' is fine before "\r\n"
+    out.send(&line[..]).unwrap();
+    assert_eq!(out.get_ref().calls, 1);
+    assert!(
+        out.get_ref().addresses.contains(&(line.as_ptr() as usize)),
+        "the line was copied"
+    );
+    // Refused, before anything is written: a line ending inside the line.
+    let mut bad = vec![b'b'; 4096];
+    bad[4000..4002].copy_from_slice(b"\r\n");
+    assert!(matches!(
+        out.send(&bad[..]),
+        Err(Error::DelimiterInFrame {
+            offset: 4000,
+            len: 4096
+        })
+    ));
+    assert!(out.buffer().is_empty());
+    let writer = out.into_inner().unwrap();
+    assert_eq!(writer.written, [&b"hi\r\n"[..], &line, b"\r\n"].concat());
+
+    // Delimited: refused when the payload's end runs into the delimiter.
+    let mut out = FrameWriter::with_capacity(1024, ScriptedWriter::default(), Delimited::new("--"));
+    let record = Bytes::from(vec![b'r'; 4096]);
+    out.send(record.clone()).unwrap();
+    let mut bad = vec![b'r'; 4096];
+    bad[4095] = b'-';
+    assert!(matches!(
+        out.send(&bad[..]),
+        Err(Error::DelimiterInFrame {
+            offset: 4095,
+            len: 4096
+        })
+    ));
+    assert_eq!(out.get_ref().calls, 1);
+    assert!(
+        out.get_ref()
+            .addresses
+            .contains(&(record.as_ptr() as usize)),
+        "the record was copied"
+    );
+    assert!(out.buffer().is_empty());
+    let writer = out.into_inner().unwrap();
+    assert_eq!(writer.written, [&record[..], b"--"].concat());
 }
 
 #[test]

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use rionet::Error;
 use rionet::frame::{Decoder, Delimited, Encoder, Lines, Oversize};
 use util::{
-    Event, assert_events_match, decode_in_pieces, decode_reader, encode_frames, events, every_byte,
-    naive_delimited, tokio_decode_in_pieces,
+    Event, assert_events_match, decode_in_pieces, decode_reader, encode_both_ways, encode_frames,
+    events, every_byte, naive_delimited, tokio_decode_in_pieces,
 };
 
 fn lines(crlf: bool, max: usize, skip: bool) -> Lines {
@@ -88,6 +88,27 @@ proptest! {
             let actual = events(decode_in_pieces(&mut codec.clone(), &wire, &cuts));
             prop_assert_eq!(&actual, &sent);
         }
+    }
+
+    /// `encode_parts` accepts and refuses exactly what `encode` does, with
+    /// the same error, and its parts join up to what `encode` writes: lines
+    /// ending in '\r' (refused by default, accepted in CRLF mode), holding
+    /// '\n' or "\r\n", or over the maximum.
+    #[test]
+    fn encode_parts_matches_encode(
+        line in prop::collection::vec(prop::sample::select(&b"a\r\nx"[..]), 0..16),
+        crlf: bool,
+        max in prop_oneof![0usize..16, Just(usize::MAX)],
+    ) {
+        let codec = lines(crlf, max, false);
+        let (whole, parts) = encode_both_ways(&codec, &line[..]);
+        prop_assert_eq!(&whole, &parts);
+        if let Ok(text) = std::str::from_utf8(&line) {
+            let (whole, parts) = encode_both_ways(&codec, text);
+            prop_assert_eq!(&whole, &parts);
+        }
+        let (whole, parts) = encode_both_ways(&codec, Bytes::from(line));
+        prop_assert_eq!(&whole, &parts);
     }
 
     /// Same bytes, same chunks: rionet `Lines` and tokio-util `LinesCodec`

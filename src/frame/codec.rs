@@ -110,8 +110,8 @@ pub trait Encoder<Item> {
     /// cannot split this item, and the caller falls back to `encode`.
     ///
     /// A length-prefix codec returns its header and the payload with an
-    /// empty tail; a delimiter codec would return an empty head, the payload
-    /// and the delimiter; a fixed-length codec the payload alone.
+    /// empty tail; a delimiter or line codec an empty head, the payload and
+    /// the delimiter; a fixed-length codec the payload alone.
     ///
     /// # Errors
     ///

@@ -86,7 +86,9 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 /// offset where a delimiter starts): one that contains a delimiter, or whose
 /// end together with the written delimiter begins a delimiter earlier. The
 /// item is always the payload: in keep mode the decoder yields it followed
-/// by its delimiter.
+/// by its delimiter. [`Encoder::encode_parts`] checks the same way and
+/// returns the payload borrowed and the delimiter apart, so a
+/// [`FrameWriter`](super::FrameWriter) sends a large payload uncopied.
 ///
 /// # Examples
 ///
@@ -234,6 +236,10 @@ impl Delimited {
     fn encode_slice(&mut self, payload: &[u8], dst: &mut BytesMut) -> Result<()> {
         self.scanner.encode(payload, &self.delimiters[0], dst)
     }
+
+    fn encode_tail(&mut self, payload: &[u8], tail: &mut BytesMut) -> Result<()> {
+        self.scanner.encode_tail(payload, &self.delimiters[0], tail)
+    }
 }
 
 impl Decoder for Delimited {
@@ -261,7 +267,7 @@ impl Decoder for Delimited {
     }
 }
 
-impl Encoder<&[u8]> for Delimited {
+impl<'a> Encoder<&'a [u8]> for Delimited {
     /// Appends `item` and the first delimiter to `dst`.
     ///
     /// # Errors
@@ -269,8 +275,18 @@ impl Encoder<&[u8]> for Delimited {
     /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) over the
     /// maximum, [`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)
     /// when the decoder would not read `item` back whole. `dst` is unchanged.
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(item, dst)
+    }
+
+    /// An empty head, `item` borrowed, and the first delimiter as the tail.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i &'a [u8],
+        _head: &mut BytesMut,
+        tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.encode_tail(item, tail).map(|()| Some(&item[..]))
     }
 }
 
@@ -282,6 +298,16 @@ impl Encoder<Bytes> for Delimited {
     /// As for `&[u8]` items.
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(&item, dst)
+    }
+
+    /// An empty head, `item` borrowed, and the first delimiter as the tail.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i Bytes,
+        _head: &mut BytesMut,
+        tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.encode_tail(item, tail).map(|()| Some(&item[..]))
     }
 }
 

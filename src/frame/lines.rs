@@ -56,7 +56,9 @@ use crate::Result;
 /// would not read back whole
 /// ([`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)): in the
 /// default mode a line containing `\n` or ending in `\r`; in CRLF mode a line
-/// containing `\r\n`.
+/// containing `\r\n`. [`Encoder::encode_parts`] checks the same way and
+/// returns the line borrowed and its ending apart, so a
+/// [`FrameWriter`](super::FrameWriter) sends a long line uncopied.
 ///
 /// # Examples
 ///
@@ -203,8 +205,16 @@ impl Lines {
     }
 
     fn encode_slice(&mut self, line: &[u8], dst: &mut BytesMut) -> Result<()> {
-        let ending: &[u8] = if self.crlf { b"\r\n" } else { b"\n" };
-        self.scanner.encode(line, ending, dst)
+        self.scanner.encode(line, self.ending(), dst)
+    }
+
+    fn encode_tail(&mut self, line: &[u8], tail: &mut BytesMut) -> Result<()> {
+        self.scanner.encode_tail(line, self.ending(), tail)
+    }
+
+    /// The line ending the encoder writes.
+    fn ending(&self) -> &'static [u8] {
+        if self.crlf { b"\r\n" } else { b"\n" }
     }
 }
 
@@ -232,7 +242,7 @@ impl Decoder for Lines {
     }
 }
 
-impl Encoder<&[u8]> for Lines {
+impl<'a> Encoder<&'a [u8]> for Lines {
     /// Appends `item` and the line ending to `dst`.
     ///
     /// # Errors
@@ -240,19 +250,40 @@ impl Encoder<&[u8]> for Lines {
     /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) over the
     /// maximum, [`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)
     /// when the decoder would not read `item` back whole. `dst` is unchanged.
-    fn encode(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(item, dst)
+    }
+
+    /// An empty head, `item` borrowed, and the line ending as the tail.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i &'a [u8],
+        _head: &mut BytesMut,
+        tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.encode_tail(item, tail).map(|()| Some(&item[..]))
     }
 }
 
-impl Encoder<&str> for Lines {
+impl<'a> Encoder<&'a str> for Lines {
     /// Appends `item` and the line ending to `dst`.
     ///
     /// # Errors
     ///
     /// As for `&[u8]` items.
-    fn encode(&mut self, item: &str, dst: &mut BytesMut) -> Result<()> {
+    fn encode(&mut self, item: &'a str, dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(item.as_bytes(), dst)
+    }
+
+    /// An empty head, `item` borrowed, and the line ending as the tail.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i &'a str,
+        _head: &mut BytesMut,
+        tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.encode_tail(item.as_bytes(), tail)
+            .map(|()| Some(item.as_bytes()))
     }
 }
 
@@ -264,6 +295,16 @@ impl Encoder<Bytes> for Lines {
     /// As for `&[u8]` items.
     fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
         self.encode_slice(&item, dst)
+    }
+
+    /// An empty head, `item` borrowed, and the line ending as the tail.
+    fn encode_parts<'i>(
+        &mut self,
+        item: &'i Bytes,
+        _head: &mut BytesMut,
+        tail: &mut BytesMut,
+    ) -> Result<Option<&'i [u8]>> {
+        self.encode_tail(item, tail).map(|()| Some(&item[..]))
     }
 }
 

@@ -395,12 +395,7 @@ impl Scanner {
         delimiter: &[u8],
         dst: &mut BytesMut,
     ) -> Result<()> {
-        if payload.len() > self.max {
-            return Err(Error::FrameTooLarge {
-                len: payload.len() as u64,
-                max: self.max,
-            });
-        }
+        self.check_length(payload)?;
         let start = dst.len();
         dst.reserve(payload.len() + delimiter.len());
         dst.extend_from_slice(payload);
@@ -414,11 +409,72 @@ impl Scanner {
             hit if hit == expected => Ok(()),
             Hit::Found { start: offset, .. } | Hit::Wait(offset) => {
                 dst.truncate(start);
-                Err(Error::DelimiterInFrame {
-                    offset,
-                    len: payload.len(),
-                })
+                Err(delimiter_in_frame(offset, payload))
             }
         }
+    }
+
+    /// Appends `delimiter` to `tail` after the same checks as
+    /// [`encode`](Scanner::encode), with the same errors, but without
+    /// copying `payload`: the caller sends `payload ++ tail`.
+    ///
+    /// A match that runs into the appended delimiter starts in the last
+    /// `max_delimiter_len - 1` bytes of the payload, the edge. So a match
+    /// found in the payload alone before the edge is the earliest in the
+    /// frame, `encode`'s error; otherwise every match `encode` could find
+    /// lies in the edge followed by the delimiter, which is searched (copied
+    /// into `tail` for the time of the search) as `encode` searches the frame.
+    pub(crate) fn encode_tail(
+        &mut self,
+        payload: &[u8],
+        delimiter: &[u8],
+        tail: &mut BytesMut,
+    ) -> Result<()> {
+        self.check_length(payload)?;
+        let edge = payload.len().saturating_sub(self.max_delimiter_len - 1);
+        // `eof`: only matches wholly inside the payload count here.
+        if let Hit::Found { start, .. } = self.search.find(payload, 0, true, &mut 0) {
+            if start < edge {
+                return Err(delimiter_in_frame(start, payload));
+            }
+        }
+        let start = tail.len();
+        tail.extend_from_slice(&payload[edge..]);
+        tail.extend_from_slice(delimiter);
+        let hit = self.search.find(&tail[start..], 0, false, &mut 0);
+        tail.truncate(start);
+        let expected = Hit::Found {
+            start: payload.len() - edge,
+            len: delimiter.len(),
+        };
+        match hit {
+            hit if hit == expected => {
+                tail.extend_from_slice(delimiter);
+                Ok(())
+            }
+            Hit::Found { start: offset, .. } | Hit::Wait(offset) => {
+                Err(delimiter_in_frame(edge + offset, payload))
+            }
+        }
+    }
+
+    /// Refuses a payload over the maximum frame length.
+    fn check_length(&self, payload: &[u8]) -> Result<()> {
+        if payload.len() > self.max {
+            return Err(Error::FrameTooLarge {
+                len: payload.len() as u64,
+                max: self.max,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The error for a payload the decoder would not read back whole, because a
+/// delimiter starts at `offset`.
+fn delimiter_in_frame(offset: usize, payload: &[u8]) -> Error {
+    Error::DelimiterInFrame {
+        offset,
+        len: payload.len(),
     }
 }

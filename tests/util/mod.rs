@@ -93,6 +93,9 @@ pub struct ScriptedWriter {
     pub calls: usize,
     /// How many `flush` calls were made.
     pub flushes: usize,
+    /// The address of every slice handed to a `write` / `write_vectored`
+    /// call: a payload sent without copying shows up as its own address.
+    pub addresses: Vec<usize>,
 }
 
 impl ScriptedWriter {
@@ -106,6 +109,8 @@ impl ScriptedWriter {
 
     fn accept(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         self.calls += 1;
+        self.addresses
+            .extend(bufs.iter().map(|buf| buf.as_ptr() as usize));
         let limit = match self.steps.pop_front() {
             None => usize::MAX,
             Some(Step::Accept(n)) => n,
@@ -445,4 +450,39 @@ pub fn first_line_then_close(stdout: impl Read + Send + 'static, timeout: Durati
         // `stdout` is dropped here: the pipe has no reader any more.
     });
     rx.recv_timeout(timeout).expect("no first line on stdout")
+}
+
+/// Frames `item` with [`encode`](rionet::frame::Encoder::encode) and with
+/// [`encode_parts`](rionet::frame::Encoder::encode_parts), on two clones of
+/// `encoder`, and returns both outcomes: the bytes framed
+/// (`head ++ payload ++ tail` for the parts) or the error, debug-formatted.
+/// Panics if `encode_parts` declines to split the item, or writes to `head`
+/// or `tail` when it fails.
+pub fn encode_both_ways<I, E>(
+    encoder: &E,
+    item: I,
+) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>)
+where
+    E: rionet::frame::Encoder<I> + Clone,
+{
+    // Start with bytes in every buffer: encoders append, and on error
+    // leave them as they were.
+    let junk = &b"junk"[..];
+    let (mut head, mut tail) = (bytes::BytesMut::from(junk), bytes::BytesMut::from(junk));
+    let parts = match encoder.clone().encode_parts(&item, &mut head, &mut tail) {
+        Ok(payload) => {
+            let payload = payload.expect("encode_parts declined to split the item");
+            Ok([&head[junk.len()..], payload, &tail[junk.len()..]].concat())
+        }
+        Err(e) => {
+            assert_eq!((&head[..], &tail[..]), (junk, junk), "written on error");
+            Err(format!("{e:?}"))
+        }
+    };
+    let mut dst = bytes::BytesMut::from(junk);
+    let whole = match encoder.clone().encode(item, &mut dst) {
+        Ok(()) => Ok(dst[junk.len()..].to_vec()),
+        Err(e) => Err(format!("{e:?}")),
+    };
+    (whole, parts)
 }
