@@ -162,34 +162,6 @@ pub fn tcp_pair() -> (TcpStream, TcpStream) {
     (with_timeouts(client), with_timeouts(server))
 }
 
-/// The path of example binary `name`, built (once per test process, with the
-/// same features and profile as this test) so tests run what a user runs.
-pub fn example(name: &str) -> std::path::PathBuf {
-    use std::path::PathBuf;
-    use std::sync::OnceLock;
-
-    static PROFILE_DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = PROFILE_DIR.get_or_init(|| {
-        // target/<profile>/deps/<test binary> -> target/<profile>
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let mut cargo = std::process::Command::new(env!("CARGO"));
-        cargo.args(["build", "--quiet", "--examples"]);
-        if cfg!(feature = "tokio-util") {
-            cargo.args(["--features", "tokio-util"]);
-        }
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cargo.arg("--release");
-        }
-        let status = cargo.status().expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed");
-        profile_dir
-    });
-    let path = dir.join("examples").join(name);
-    assert!(path.exists(), "example binary {} not found", path.display());
-    path
-}
-
 /// Feeds `data` to `decoder` in pieces cut at `cuts` (as [`ScriptedReader::split_at`]
 /// would hand them out), calling `decode` after each piece until it returns
 /// `Ok(None)` and `decode_eof` at the end until it does too. Returns every
@@ -436,20 +408,6 @@ pub fn refusing_port(ip: std::net::IpAddr) -> (std::net::SocketAddr, socket2::So
     socket.bind(&addr.into()).unwrap();
     let bound = socket.local_addr().unwrap().as_socket().unwrap();
     (bound, socket)
-}
-
-/// Reads the first line of a child's stdout, then closes the pipe, so the
-/// child's later writes find no reader (EPIPE). Waits at most `timeout`.
-pub fn first_line_then_close(stdout: impl Read + Send + 'static, timeout: Duration) -> String {
-    use std::io::BufRead;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = io::BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-        // `stdout` is dropped here: the pipe has no reader any more.
-    });
-    rx.recv_timeout(timeout).expect("no first line on stdout")
 }
 
 /// Frames `item` with [`encode`](rionet::frame::Encoder::encode) and with
