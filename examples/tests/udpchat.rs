@@ -404,10 +404,8 @@ fn bad_arguments_print_usage_and_fail() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains("usage: udpchat server [PORT]"),
-            "{args:?}: {stderr}"
-        );
+        assert!(stderr.starts_with("udpchat"), "{args:?}: {stderr}");
+        assert!(stderr.contains("\nusage: udpchat "), "{args:?}: {stderr}");
     }
 }
 

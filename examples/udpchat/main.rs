@@ -108,30 +108,24 @@
 //!   server restarted) is told NOT_MEMBER when it speaks, and exits with an
 //!   error instead of talking into the void.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod client;
 mod proto;
 mod server;
 mod udp;
 
+use std::ffi::OsString;
+use std::num::{NonZeroU16, NonZeroU32, NonZeroU64};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use client::ClientConfig;
+use common::{Arg, Cli, Matches, Stop};
 use server::ServerConfig;
 
-const USAGE: &str = "\
-usage: udpchat server [PORT] [--idle-ms N]
-       udpchat client HOST PORT NAME [--heartbeat-ms N] [--join-timeout-ms N] [--join-attempts N]
-
-server  PORT defaults to 15213 (IPv4 and IPv6); 0 picks a free port, printed
-        as \"listening on ADDR:PORT\"
-        --idle-ms N          drop a member silent for N ms (default 30000)
-client  HOST is a name or address (localhost, 127.0.0.1, ::1); type lines to
-        chat, `exit` to leave
-        --heartbeat-ms N     heartbeat after N ms without sending (default 5000,
-                             0 = never)
-        --join-timeout-ms N  wait N ms for each join reply (default 1000)
-        --join-attempts N    join attempts per server address (default 4)";
+const ABOUT: &str = "A chat room over UDP: one server, any number of clients.";
 
 const DEFAULT_PORT: u16 = 15213;
 
@@ -143,108 +137,150 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse_args(&args) {
-        Ok(command) => command,
-        Err(e) => {
-            eprintln!("udpchat: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let command = parse_args(std::env::args_os().skip(1).collect()).unwrap_or_else(|s| s.exit());
     let result = match command {
         Command::Server(config) => server::run(&config).map_err(|e| e.to_string()),
         Command::Client(config) => client::run(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("udpchat: {e}");
-            ExitCode::FAILURE
+        Err(e) => common::fail("udpchat", e),
+    }
+}
+
+/// `udpchat server`'s arguments.
+struct ServerArgs {
+    port: Arg<u16>,
+    idle_ms: Arg<NonZeroU64>,
+}
+
+fn server_cli() -> (Cli, ServerArgs) {
+    let mut cli = Cli::new(
+        "udpchat server",
+        "Runs the chat room: binds [::]:PORT (IPv6 and IPv4) and prints \"listening on ADDR\".",
+    );
+    let args = ServerArgs {
+        idle_ms: cli.option(
+            "--idle-ms",
+            "N",
+            "drop a member silent for N milliseconds",
+            NonZeroU64::new(30_000).expect("not 0"),
+        ),
+        port: cli.positional_or("PORT", "the UDP port; 0 picks a free one", DEFAULT_PORT),
+    };
+    (cli, args)
+}
+
+impl ServerArgs {
+    fn take(self, m: &mut Matches) -> ServerConfig {
+        ServerConfig {
+            port: m.take(self.port),
+            idle: Duration::from_millis(m.take(self.idle_ms).get()),
         }
     }
 }
 
-/// Parses `server [PORT] [--idle-ms N]` or `client HOST PORT NAME [options]`.
-/// Options may come anywhere after the mode.
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    let (mode, rest) = args
-        .split_first()
-        .ok_or("missing mode (server or client)")?;
-    let mut positional = Vec::new();
-    let mut options = Vec::new();
-    let mut rest = rest.iter();
-    while let Some(arg) = rest.next() {
-        if let Some(option) = arg.strip_prefix("--") {
-            let value = rest
-                .next()
-                .ok_or_else(|| format!("--{option} needs a value"))?;
-            let value: u64 = value
-                .parse()
-                .map_err(|_| format!("--{option}: {value:?} is not a number"))?;
-            options.push((option, value));
-        } else {
-            positional.push(arg.as_str());
+/// `udpchat client`'s arguments.
+struct ClientArgs {
+    host: Arg<String>,
+    port: Arg<NonZeroU16>,
+    name: Arg<String>,
+    heartbeat_ms: Arg<u64>,
+    join_timeout_ms: Arg<NonZeroU64>,
+    join_attempts: Arg<NonZeroU32>,
+}
+
+fn client_cli() -> (Cli, ClientArgs) {
+    let mut cli = Cli::new(
+        "udpchat client",
+        "Joins the room as NAME; type lines to chat, `exit` (or end of input) to leave.",
+    );
+    let args = ClientArgs {
+        heartbeat_ms: cli.option(
+            "--heartbeat-ms",
+            "N",
+            "heartbeat after N milliseconds without sending; 0 = never",
+            5_000,
+        ),
+        join_timeout_ms: cli.option(
+            "--join-timeout-ms",
+            "N",
+            "wait N milliseconds for each join reply",
+            NonZeroU64::new(1_000).expect("not 0"),
+        ),
+        join_attempts: cli.option(
+            "--join-attempts",
+            "N",
+            "join attempts per server address",
+            NonZeroU32::new(4).expect("not 0"),
+        ),
+        host: cli.positional(
+            "HOST",
+            "the server's name or address (localhost, 127.0.0.1, ::1)",
+        ),
+        port: cli.positional("PORT", "the server's port"),
+        name: cli.positional("NAME", "your name in the room: 1 to 24 bytes"),
+    };
+    (cli, args)
+}
+
+impl ClientArgs {
+    fn take(self, m: &mut Matches) -> ClientConfig {
+        let ms = Duration::from_millis;
+        let heartbeat = m.take(self.heartbeat_ms);
+        ClientConfig {
+            host: m.take(self.host),
+            port: m.take(self.port).get(),
+            name: m.take(self.name),
+            heartbeat: (heartbeat > 0).then(|| ms(heartbeat)),
+            join_timeout: ms(m.take(self.join_timeout_ms).get()),
+            join_attempts: m.take(self.join_attempts).get(),
         }
     }
-    let port = |s: &str| {
-        s.parse::<u16>()
-            .map_err(|_| format!("{s:?} is not a port (0-65535)"))
+}
+
+/// The help for `udpchat` itself: both synopses, then where to look.
+fn top_help() -> String {
+    format!(
+        "usage: {}\n       {}\n\n{ABOUT}\n`udpchat server --help` and `udpchat client --help` list the options.\n",
+        server_cli().0.synopsis(),
+        client_cli().0.synopsis()
+    )
+}
+
+/// Parses `server [PORT] [options]` or `client HOST PORT NAME [options]`;
+/// options may come anywhere after the mode.
+fn parse_args(args: Vec<OsString>) -> Result<Command, Stop> {
+    let mut args = args.into_iter();
+    let mode = args.next();
+    let bad = |message: String| {
+        Stop::Bad(format!(
+            "udpchat: {message}\nusage: {}\n       {}\n(`udpchat --help` says more)\n",
+            server_cli().0.synopsis(),
+            client_cli().0.synopsis()
+        ))
     };
-    let ms = Duration::from_millis;
-    match mode.as_str() {
-        "server" => {
-            let mut config = ServerConfig {
-                port: DEFAULT_PORT,
-                idle: ms(30_000),
-            };
-            match positional[..] {
-                [] => {}
-                [p] => config.port = port(p)?,
-                _ => return Err("server takes at most one argument, PORT".into()),
-            }
-            for (option, value) in options {
-                match option {
-                    "idle-ms" if value > 0 => config.idle = ms(value),
-                    "idle-ms" => return Err("--idle-ms must be at least 1".into()),
-                    _ => return Err(format!("unknown server option --{option}")),
-                }
-            }
-            Ok(Command::Server(config))
+    match mode.as_ref().and_then(|m| m.to_str()) {
+        Some("server") => {
+            let (cli, spec) = server_cli();
+            Ok(Command::Server(
+                spec.take(&mut cli.parse_os(args.collect())?),
+            ))
         }
-        "client" => {
-            let [host, p, name] = positional[..] else {
-                return Err("client takes HOST PORT NAME".into());
-            };
-            let mut config = ClientConfig {
-                host: host.to_owned(),
-                port: port(p)?,
-                name: name.to_owned(),
-                heartbeat: Some(ms(5_000)),
-                join_timeout: ms(1_000),
-                join_attempts: 4,
-            };
-            if config.port == 0 {
-                return Err("client PORT must not be 0".into());
-            }
-            for (option, value) in options {
-                match option {
-                    "heartbeat-ms" => config.heartbeat = (value > 0).then(|| ms(value)),
-                    "join-timeout-ms" if value > 0 => config.join_timeout = ms(value),
-                    "join-attempts" if value > 0 => {
-                        config.join_attempts =
-                            u32::try_from(value).map_err(|_| "--join-attempts is too large")?;
-                    }
-                    "join-timeout-ms" | "join-attempts" => {
-                        return Err(format!("--{option} must be at least 1"));
-                    }
-                    _ => return Err(format!("unknown client option --{option}")),
-                }
-            }
-            Ok(Command::Client(config))
+        Some("client") => {
+            let (cli, spec) = client_cli();
+            Ok(Command::Client(
+                spec.take(&mut cli.parse_os(args.collect())?),
+            ))
         }
-        other => Err(format!(
+        Some("-h" | "--help") => Err(Stop::Help(top_help())),
+        Some(other) => Err(bad(format!(
             "unknown mode {other:?} (expected server or client)"
-        )),
+        ))),
+        None => match mode {
+            Some(other) => Err(bad(format!("unknown mode {:?}", other.to_string_lossy()))),
+            None => Err(bad("missing mode (server or client)".into())),
+        },
     }
 }
 
@@ -252,13 +288,8 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
 mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<Command, String> {
-        parse_args(
-            &line
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect::<Vec<_>>(),
-        )
+    fn parse(line: &str) -> Result<Command, Stop> {
+        parse_args(line.split_whitespace().map(OsString::from).collect())
     }
 
     #[test]
@@ -302,6 +333,29 @@ mod tests {
     }
 
     #[test]
+    fn help_is_help_wherever_it_comes() {
+        for line in [
+            "--help",
+            "-h",
+            "server --help",
+            "server -h 70000",
+            "server --idle-ms --help",
+            "client --help",
+            "client localhost -h",
+        ] {
+            assert!(matches!(parse(line), Err(Stop::Help(_))), "{line:?}");
+        }
+        let Err(Stop::Help(help)) = parse("server --help") else {
+            panic!()
+        };
+        assert!(
+            help.starts_with("usage: udpchat server [--idle-ms N] [PORT]\n"),
+            "{help}"
+        );
+        assert!(help.contains("(default 30000)"), "{help}");
+    }
+
+    #[test]
     fn bad_arguments_are_refused() {
         for line in [
             "",
@@ -320,8 +374,12 @@ mod tests {
             "client localhost 1 a b",
             "client localhost 1 a --join-attempts 0",
             "client localhost 1 a --idle-ms 5",
+            "client localhost 1 a --join-attempts 4 --join-attempts 5",
         ] {
-            assert!(parse(line).is_err(), "{line:?} was accepted");
+            assert!(
+                matches!(parse(line), Err(Stop::Bad(_))),
+                "{line:?} was not refused"
+            );
         }
     }
 }
