@@ -356,12 +356,12 @@ fn every_example_answers_help_on_stdout_with_exit_0() {
         (
             "udpchat",
             &["--help"],
-            "usage: udpchat server [--idle-ms N] [PORT]\n",
+            "usage: udpchat server [--idle-ms N] ",
         ),
         (
             "udpchat",
             &["server", "--help"],
-            "usage: udpchat server [--idle-ms N] [PORT]\n",
+            "usage: udpchat server [--idle-ms N] ",
         ),
         (
             "udpchat",

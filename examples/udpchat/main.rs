@@ -7,22 +7,26 @@
 //     cargo run --example udpchat -- client ::1 15213 bob
 //
 // Type a line to say it to the room; `exit` (or end of input) leaves.
+// `udpchat server --help` and `udpchat client --help` list the options.
 
 //! A multi-user chat room over UDP, built robustly.
 //!
 //! ```text
-//! udpchat server [PORT] [--idle-ms N]
-//! udpchat client HOST PORT NAME [--heartbeat-ms N] [--join-timeout-ms N] [--join-attempts N]
+//! udpchat server [--idle-ms N] [--max-per-address N] [--log-lines-per-sec N] [PORT]
+//! udpchat client [--heartbeat-ms N] [--join-timeout-ms N] [--join-attempts N] HOST PORT NAME
 //! ```
 //!
 //! The **server** binds `[::]:PORT` (default 15213) with `IPV6_V6ONLY` off, so
 //! one socket serves IPv4 and IPv6 clients (falling back to `0.0.0.0` on a host
 //! without IPv6), and prints `listening on ADDR:PORT`; PORT 0 picks a free
-//! port. It keeps the members in memory only (no files; at most 1024, so
-//! spoofed joins cannot exhaust memory), relays each message to every other
-//! member, announces joins and leaves, and drops a member it has not heard
-//! from for `--idle-ms` (default 30000) with a `NAME left (timed out)` notice
-//! to the rest.
+//! port. It keeps the members in memory only (no files; at most 1024 in all
+//! and `--max-per-address` (default 16) from one IP address, so joins
+//! cannot exhaust memory), relays each message to every other member,
+//! announces joins and leaves, and drops a member it has not heard from for
+//! `--idle-ms` (default 30000) with a `NAME left (timed out)` notice to the
+//! rest. Its log is rate-limited: at most `--log-lines-per-sec` (default 20)
+//! lines a second, then one line saying how many were suppressed, so a flood
+//! of bad datagrams cannot flood the terminal or the disk.
 //!
 //! The **client** resolves HOST with the system resolver (`localhost`,
 //! `127.0.0.1`, `::1`, any name), joins as NAME and then sends every stdin
@@ -32,14 +36,14 @@
 //! 5000; 0 = never) without other traffic, which keeps it in the room. A line
 //! over 1200 bytes is refused as too long.
 //!
-//! # The datagram format (version 1)
+//! # The datagram format (version 2)
 //!
 //! Every message is exactly one UDP datagram:
 //!
 //! ```text
 //! +---------+---------+------------------------------------------+
 //! | version |  type   | fields, in the order the type lists them |
-//! |  0x01   |   u8    |                                          |
+//! |  0x02   |   u8    |                                          |
 //! +---------+---------+------------------------------------------+
 //!
 //! name:  +--------+----------------------+   1..=24 bytes, no control
@@ -50,33 +54,78 @@
 //!        | len u16 BE | len bytes UTF-8  |
 //!        +------------+------------------+
 //!
+//! token: +------------------+   the member's secret, from its JOIN_OK
+//!        |    u64 BE        |
+//!        +------------------+
+//!
 //! type  name         direction          fields
 //! 0x01  JOIN         client -> server   name
-//! 0x02  JOIN_OK      server -> client   name (echoes the JOIN)
+//! 0x02  JOIN_OK      server -> client   name (echoes the JOIN), token
 //! 0x03  NAME_TAKEN   server -> client   name (echoes the JOIN)
 //! 0x04  ROOM_FULL    server -> client   -
-//! 0x05  SAY          client -> server   text
+//! 0x05  SAY          client -> server   token, text
 //! 0x06  MSG          server -> members  name (the sender), text
 //! 0x07  JOINED       server -> members  name
 //! 0x08  LEFT         server -> members  name, reason u8 (0 left, 1 timed out)
-//! 0x09  LEAVE        client -> server   -
-//! 0x0A  HEARTBEAT    client -> server   -
+//! 0x09  LEAVE        client -> server   token
+//! 0x0A  HEARTBEAT    client -> server   token
 //! 0x0B  NOT_MEMBER   server -> client   - (answers SAY/HEARTBEAT from a stranger)
 //! ```
 //!
-//! For example `JOIN "a|b"` is `01 01 03 61 7C 62`, and `MSG from "x" text
-//! "é"` is `01 06 01 78 00 02 C3 A9`. The seed of this example separated
+//! For example `JOIN "a|b"` is `02 01 03 61 7C 62`, `MSG from "x" text "é"`
+//! is `02 06 01 78 00 02 C3 A9`, and `HEARTBEAT` with token 7 is
+//! `02 0A 00 00 00 00 00 00 00 07`. (Version 1 had no tokens; its datagrams
+//! are ignored as an unsupported version.) The seed of this example separated
 //! fields with a bare `|`, so a name or message containing `|` broke it; here
 //! every field carries its length, so any character is just data.
 //!
-//! A datagram is accepted only if the version is 1, the type is in the
+//! A datagram is accepted only if the version is 2, the type is in the
 //! table, every length fits inside the datagram and its limit, the strings
 //! are UTF-8, the name follows the name rules, and no byte follows the last
-//! field. Anything else is ignored with a log line on stderr: the network
+//! field. Anything else is ignored with a (rate-limited) log line on stderr:
+//! the network
 //! never makes the server or client panic, allocate more than one datagram,
 //! or stop. The largest datagram, a MSG with a 24-byte name and 1200-byte
 //! text, is 1229 bytes: it fits the 1232 bytes of UDP payload that the IPv6
 //! minimum MTU (1280) guarantees, so nothing relies on IP fragmentation.
+//!
+//! # Membership: tokens, confirmation, caps
+//!
+//! UDP source addresses can be forged, so an address alone proves nothing.
+//! The server answers a JOIN with a JOIN_OK carrying a 64-bit token drawn
+//! from a per-process random key (std's `RandomState`: unguessable from off
+//! the path, not encryption: anyone who sees the traffic sees the token).
+//! Every later SAY, HEARTBEAT and LEAVE must carry it:
+//!
+//! - a datagram from a member's address with the wrong token is ignored
+//!   (logged), so a forged LEAVE does not kick, a forged SAY is not relayed
+//!   and a forged HEARTBEAT keeps nobody alive; a JOIN under another name
+//!   from a member's address is ignored too (it would rename, so kick, the
+//!   member: a client that wants a new name sends LEAVE first);
+//! - a member is **unconfirmed** until a datagram with its token comes back
+//!   (the client sends a HEARTBEAT right after JOIN_OK): until then it is
+//!   sent nothing but its JOIN_OK, is not announced, and is dropped silently
+//!   after 10 s (or `--idle-ms` if shorter). A JOIN forged with someone
+//!   else's address is never confirmed, since its JOIN_OK went to that
+//!   address, so it cannot turn the room into a firehose aimed at a victim;
+//! - a retried JOIN (same address, same name) gets the same token again;
+//! - at most 1024 members in all and `--max-per-address` per IP address
+//!   (confirmed or not); beyond either, ROOM_FULL.
+//!
+//! **Amplification bound** (bytes the server sends per byte it receives):
+//!
+//! - from any source, member or not, forged or not: at most one datagram
+//!   back to the source address per datagram in; the largest ratio is JOIN
+//!   (3 + n bytes, n the name's length) to JOIN_OK (11 + n bytes): at most
+//!   **3×**, at n = 1. NOT_MEMBER (2 bytes) answers a SAY or HEARTBEAT of at
+//!   least 10; garbage gets nothing;
+//! - only a confirmed member, with its token, reaches the other members:
+//!   a SAY of 12 + t bytes (t the text's length) becomes a MSG of at most
+//!   29 + t bytes to each of the other confirmed members, at most 1023: the
+//!   fan-out a chat room exists for, at most 1023 × 29/12 ≈ 2470× for an
+//!   empty text, 1023 × 1229/1212 ≈ 1040× for the longest, and only towards
+//!   addresses that proved they want it. The first HEARTBEAT (10 bytes)
+//!   announces JOINED (at most 27 bytes) the same way, once per member.
 //!
 //! # Why UDP has no sticky packets, and what it has instead
 //!
@@ -112,12 +161,13 @@
 mod common;
 
 mod client;
+mod log;
 mod proto;
 mod server;
 mod udp;
 
 use std::ffi::OsString;
-use std::num::{NonZeroU16, NonZeroU32, NonZeroU64};
+use std::num::{NonZeroU16, NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -152,6 +202,8 @@ fn main() -> ExitCode {
 struct ServerArgs {
     port: Arg<u16>,
     idle_ms: Arg<NonZeroU64>,
+    max_per_address: Arg<NonZeroUsize>,
+    log_per_sec: Arg<u32>,
 }
 
 fn server_cli() -> (Cli, ServerArgs) {
@@ -166,6 +218,18 @@ fn server_cli() -> (Cli, ServerArgs) {
             "drop a member silent for N milliseconds",
             NonZeroU64::new(30_000).expect("not 0"),
         ),
+        max_per_address: cli.option(
+            "--max-per-address",
+            "N",
+            "most members from one IP address",
+            NonZeroUsize::new(16).expect("not 0"),
+        ),
+        log_per_sec: cli.option(
+            "--log-lines-per-sec",
+            "N",
+            "most log lines a second; the rest are counted",
+            20,
+        ),
         port: cli.positional_or("PORT", "the UDP port; 0 picks a free one", DEFAULT_PORT),
     };
     (cli, args)
@@ -176,6 +240,8 @@ impl ServerArgs {
         ServerConfig {
             port: m.take(self.port),
             idle: Duration::from_millis(m.take(self.idle_ms).get()),
+            max_per_address: m.take(self.max_per_address).get(),
+            log_per_sec: m.take(self.log_per_sec),
         }
     }
 }
@@ -297,17 +363,24 @@ mod tests {
         let want = ServerConfig {
             port: 15213,
             idle: Duration::from_secs(30),
+            max_per_address: 16,
+            log_per_sec: 20,
         };
         assert_eq!(parse("server"), Ok(Command::Server(want)));
         let want = ServerConfig {
             port: 0,
             idle: Duration::from_millis(250),
+            max_per_address: 2,
+            log_per_sec: 0,
         };
         assert_eq!(
-            parse("server 0 --idle-ms 250"),
+            parse("server 0 --idle-ms 250 --max-per-address 2 --log-lines-per-sec 0"),
             Ok(Command::Server(want.clone()))
         );
-        assert_eq!(parse("server --idle-ms 250 0"), Ok(Command::Server(want)));
+        assert_eq!(
+            parse("server --log-lines-per-sec=0 --max-per-address=2 --idle-ms 250 0"),
+            Ok(Command::Server(want))
+        );
     }
 
     #[test]
@@ -349,7 +422,7 @@ mod tests {
             panic!()
         };
         assert!(
-            help.starts_with("usage: udpchat server [--idle-ms N] [PORT]\n"),
+            help.starts_with("usage: udpchat server [--idle-ms N] "),
             "{help}"
         );
         assert!(help.contains("(default 30000)"), "{help}");
