@@ -14,6 +14,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::log::{Log, Stream};
 use crate::proto::{self, MAX_DATAGRAM, MAX_TEXT, Packet, ProtoError, Token};
 use crate::udp;
 
@@ -140,7 +141,11 @@ fn receive(socket: &UdpSocket, events: &Sender<Event>, stop: &AtomicBool) {
         return;
     }
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+    // Only the server's address reaches this connected socket, but that
+    // address can be forged: bad datagrams cost at most 20 lines a second.
+    let mut log = Log::new(20, Instant::now());
     while !stop.load(Ordering::Relaxed) {
+        log.tick(Instant::now());
         let n = match udp::recv_within(socket, &mut buf) {
             Ok(Some((n, _))) => n,
             Ok(None) => continue,
@@ -161,8 +166,16 @@ fn receive(socket: &UdpSocket, events: &Sender<Event>, stop: &AtomicBool) {
             }
             // Duplicates of the join reply (a retried JOIN answered twice).
             Ok(Packet::JoinOk { .. } | Packet::NameTaken { .. }) => {}
-            Ok(other) => eprintln!("udpchat: ignored {other:?}: not a server message"),
-            Err(e) => eprintln!("udpchat: ignored {n}-byte datagram: {e}"),
+            Ok(other) => log.line(
+                Instant::now(),
+                Stream::Stderr,
+                format_args!("udpchat: ignored {other:?}: not a server message"),
+            ),
+            Err(e) => log.line(
+                Instant::now(),
+                Stream::Stderr,
+                format_args!("udpchat: ignored {n}-byte datagram: {e}"),
+            ),
         }
     }
 }
