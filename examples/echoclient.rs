@@ -14,6 +14,9 @@ mod common;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let (host, port) = common::client_args("echoclient HOST PORT");
+    let (host, port) = common::client_args(
+        "echoclient",
+        "Sends stdin to an echo server line by line and prints each echo.",
+    );
     common::line_client("echoclient", &host, port, |_| false)
 }

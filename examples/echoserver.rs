@@ -20,7 +20,10 @@ use std::net::{SocketAddr, TcpStream};
 use rionet::RioReader;
 
 fn main() {
-    let args = common::server_args("echoserver [--pool N] [PORT]");
+    let args = common::server_args(
+        "echoserver",
+        "Echoes every line back to its client, serving many clients at once.",
+    );
     common::serve("echoserver", &args, echo);
 }
 

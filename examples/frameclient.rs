@@ -18,7 +18,10 @@ use std::process::ExitCode;
 use rionet::frame::{FrameReader, FrameWriter, LengthPrefix};
 
 fn main() -> ExitCode {
-    let (host, port) = common::client_args("frameclient HOST PORT");
+    let (host, port) = common::client_args(
+        "frameclient",
+        "Sends each line of stdin as one length-prefixed frame and prints each frame\nthe server sends back.",
+    );
     let program = "frameclient";
     let stream =
         rionet::open_clientfd(&host, port).unwrap_or_else(|err| common::fail(program, err));

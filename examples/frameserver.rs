@@ -18,7 +18,10 @@ use std::net::{SocketAddr, TcpStream};
 use rionet::frame::{FrameReader, FrameWriter, LengthPrefix};
 
 fn main() {
-    let args = common::server_args("frameserver [--pool N] [PORT]");
+    let args = common::server_args(
+        "frameserver",
+        "Echoes every length-prefixed frame (4-byte big-endian length, then the bytes)\nback to its client.",
+    );
     common::serve("frameserver", &args, echo_frames);
 }
 

@@ -14,6 +14,9 @@ mod common;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let (host, port) = common::client_args("reverseclient HOST PORT");
+    let (host, port) = common::client_args(
+        "reverseclient",
+        "Sends stdin to a reverse server line by line and prints each reply;\n`bye` ends the session.",
+    );
     common::line_client("reverseclient", &host, port, common::is_goodbye)
 }

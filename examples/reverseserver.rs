@@ -21,7 +21,10 @@ use rionet::RioReader;
 use unicode_segmentation::UnicodeSegmentation;
 
 fn main() {
-    let args = common::server_args("reverseserver [--pool N] [PORT]");
+    let args = common::server_args(
+        "reverseserver",
+        "Answers every line with the line reversed, grapheme cluster by grapheme cluster;\n`bye` (or a line starting with ESC) ends a session.",
+    );
     common::serve("reverseserver", &args, reverse);
 }
 

@@ -12,6 +12,8 @@
 // (FrameReader + Lines) get the three messages back apart, because their
 // sender framed them. Self-contained: no arguments, exits 0.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::ExitCode;
@@ -24,16 +26,14 @@ use rionet::frame::{Decoder, Encoder, FrameReader, FrameWriter, LengthPrefix, Li
 const MESSAGES: [&str; 3] = ["Client Query test", "Cleint Query", "Client Query Quit"];
 
 fn main() -> ExitCode {
-    if std::env::args().len() > 1 {
-        eprintln!("usage: sticky");
-        return ExitCode::from(2);
-    }
+    common::Cli::new(
+        "sticky",
+        "Shows TCP's \"sticky packet\" problem on loopback, and how length-prefix and\ndelimiter framing cure it. Takes no arguments.",
+    )
+    .parse_env();
     match demo() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("sticky: {err}");
-            ExitCode::FAILURE
-        }
+        Err(err) => common::fail("sticky", err),
     }
 }
 

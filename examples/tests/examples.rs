@@ -312,30 +312,143 @@ fn echoserver_listens_on_15213_by_default() {
     }
 }
 
+/// `--help` / `-h` prints the usage on stdout and exits 0, wherever it
+/// comes and whatever else is on the line: nothing is resolved, bound or
+/// complained about.
 #[test]
-fn bad_arguments_print_usage_and_exit_nonzero() {
-    let cases: &[(&str, &[&str])] = &[
-        ("echoserver", &["notaport"]),
-        ("echoserver", &["70000"]),
-        ("echoserver", &["1", "2"]),
-        ("echoserver", &["--pool"]),
-        ("echoserver", &["--pool", "0"]),
-        ("echoserver", &["--pool", "x"]),
-        ("echoserver", &["--bogus"]),
-        ("echoclient", &[]),
-        ("echoclient", &["localhost"]),
-        ("echoclient", &["localhost", "notaport"]),
-        ("echoclient", &["localhost", "0"]),
-        ("echoclient", &["localhost", "1", "2"]),
-        ("reverseserver", &["-x"]),
-        ("reverseclient", &["localhost"]),
-        ("hostinfo", &[]),
-        ("hostinfo", &["a", "b"]),
-        ("sticky", &["extra"]),
-        ("frameserver", &["notaport"]),
-        ("frameclient", &["localhost"]),
+fn every_example_answers_help_on_stdout_with_exit_0() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "echoserver",
+            &["--help"],
+            "usage: echoserver [--pool N] [PORT]\n",
+        ),
+        (
+            "echoserver",
+            &["70000", "-h"],
+            "usage: echoserver [--pool N] [PORT]\n",
+        ),
+        ("echoserver", &["--pool", "--help"], "usage: echoserver "),
+        ("echoclient", &["-h"], "usage: echoclient HOST PORT\n"),
+        (
+            "reverseserver",
+            &["--help"],
+            "usage: reverseserver [--pool N] [PORT]\n",
+        ),
+        (
+            "reverseclient",
+            &["--help"],
+            "usage: reverseclient HOST PORT\n",
+        ),
+        (
+            "frameserver",
+            &["--help"],
+            "usage: frameserver [--pool N] [PORT]\n",
+        ),
+        (
+            "frameclient",
+            &["localhost", "--help"],
+            "usage: frameclient HOST PORT\n",
+        ),
+        ("hostinfo", &["--help"], "usage: hostinfo NAME\n"),
+        ("hostinfo", &["-h"], "usage: hostinfo NAME\n"),
+        ("sticky", &["--help"], "usage: sticky\n"),
+        (
+            "udpchat",
+            &["--help"],
+            "usage: udpchat server [--idle-ms N] ",
+        ),
+        (
+            "udpchat",
+            &["server", "--help"],
+            "usage: udpchat server [--idle-ms N] ",
+        ),
+        (
+            "udpchat",
+            &["server", "--idle-ms", "--help"],
+            "usage: udpchat server ",
+        ),
+        ("udpchat", &["client", "-h"], "usage: udpchat client "),
     ];
-    for (name, args) in cases {
+    for (name, args, want) in cases {
+        let out = run(name, args, b"");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name} {args:?}: {}",
+            out.stderr
+        );
+        assert!(stdout.starts_with(want), "{name} {args:?}: {stdout}");
+        assert!(out.stderr.is_empty(), "{name} {args:?}: {}", out.stderr);
+    }
+    // Every argument is described, defaults included.
+    let out = run("echoserver", &["--help"], b"");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for part in ["PORT", "(default 15213)", "--pool N", "-h, --help"] {
+        assert!(help.contains(part), "{part:?} in {help}");
+    }
+}
+
+/// A bad argument: `program: what is wrong` naming the argument, then the
+/// synopsis, on stderr; exit 2; nothing on stdout.
+#[test]
+fn bad_arguments_say_what_is_wrong_and_exit_2() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        (
+            "echoserver",
+            &["70000"],
+            "port 70000 is out of range 0..=65535",
+        ),
+        ("echoserver", &["-1"], "port -1 is out of range 0..=65535"),
+        (
+            "echoserver",
+            &["notaport"],
+            "port \"notaport\" is not a number",
+        ),
+        ("echoserver", &["1", "2"], "unexpected argument \"2\""),
+        ("echoserver", &["--pool"], "--pool needs a value (N)"),
+        (
+            "echoserver",
+            &["--pool", "0"],
+            "--pool 0 is out of range: must be at least 1",
+        ),
+        ("echoserver", &["--pool=x"], "--pool \"x\" is not a number"),
+        (
+            "echoserver",
+            &["--pool", "2", "--pool", "3"],
+            "--pool is given twice",
+        ),
+        ("echoserver", &["--bogus"], "unknown option \"--bogus\""),
+        ("echoclient", &[], "missing HOST"),
+        ("echoclient", &["localhost"], "missing PORT"),
+        (
+            "echoclient",
+            &["localhost", "0"],
+            "port 0 is out of range 1..=65535",
+        ),
+        (
+            "echoclient",
+            &["localhost", "1", "2"],
+            "unexpected argument \"2\"",
+        ),
+        ("reverseserver", &["-x"], "unknown option \"-x\""),
+        (
+            "reverseclient",
+            &["localhost", "http"],
+            "port \"http\" is not a number",
+        ),
+        (
+            "frameserver",
+            &["99999"],
+            "port 99999 is out of range 0..=65535",
+        ),
+        ("frameclient", &["localhost"], "missing PORT"),
+        ("hostinfo", &[], "missing NAME"),
+        ("hostinfo", &["a", "b"], "unexpected argument \"b\""),
+        ("sticky", &["extra"], "unexpected argument \"extra\""),
+    ];
+    for (name, args, why) in cases {
         let out = run(name, args, b"");
         assert_eq!(
             out.status.code(),
@@ -343,13 +456,42 @@ fn bad_arguments_print_usage_and_exit_nonzero() {
             "{name} {args:?}: {}",
             out.stderr
         );
-        assert!(
-            out.stderr.starts_with(&format!("usage: {name}")),
-            "{name} {args:?}: {}",
-            out.stderr
+        let mut lines = out.stderr.lines();
+        assert_eq!(
+            lines.next(),
+            Some(&*format!("{name}: {why}")),
+            "{name} {args:?}"
         );
-        assert!(out.stdout.is_empty());
+        let usage = lines.next().unwrap_or_default();
+        assert!(
+            usage.starts_with(&format!("usage: {name}")),
+            "{name} {args:?}: {usage}"
+        );
+        assert!(out.stdout.is_empty(), "{name} {args:?}");
     }
+}
+
+/// Run-time errors: `program: message` on stderr, exit 1.
+#[test]
+fn run_time_errors_are_program_colon_message_and_exit_1() {
+    // A port another socket already listens on.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = run("echoserver", &[&port], b"");
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.starts_with("echoserver: "), "{}", out.stderr);
+    let out = run(
+        "udpchat",
+        &["client", "no-such-host.invalid", "9", "a"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert!(out.stderr.starts_with("udpchat: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no-such-host.invalid"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

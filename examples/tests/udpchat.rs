@@ -263,56 +263,165 @@ fn a_silent_member_is_dropped_and_announced() {
     bob.expect("alice: still here");
 }
 
+/// JOINs as `name` from `raw` and confirms with a HEARTBEAT, as the client
+/// does; returns the token from the JOIN_OK (checked byte for byte).
+fn raw_member(raw: &UdpSocket, name: &[u8]) -> [u8; 8] {
+    let mut join = vec![2, 0x01, name.len() as u8];
+    join.extend_from_slice(name);
+    raw.send(&join).unwrap();
+    let reply = recv(raw);
+    // JOIN_OK: the JOIN's name, then the 8-byte token.
+    assert_eq!(reply.len(), join.len() + 8, "{reply:?}");
+    assert_eq!(reply[..2], [2, 0x02]);
+    assert_eq!(reply[2..join.len()], join[2..]);
+    let token: [u8; 8] = reply[join.len()..].try_into().unwrap();
+    raw.send(&[&[2, 0x0A][..], &token].concat()).unwrap();
+    token
+}
+
 #[test]
 fn the_server_speaks_the_documented_format_and_shrugs_off_garbage() {
     let (mut server, port) = server(&[]);
     let raw = raw_socket(port);
     let garbage: &[(&[u8], &str)] = &[
         (&[], "truncated"),
-        (&[2, 0x0A], "unsupported version 2"),
-        (&[1, 0x42], "unknown message type 0x42"),
-        (&[1, 0x01, 5, b'a'], "truncated"),
-        (&[1, 0x01, 2, 0xC3, 0x28], "not valid UTF-8"),
-        (&[1, 0x01, 2, b'a', b'\n'], "control character"),
-        (&[1, 0x0A, 0], "trailing"),
-        (&[1, 0x05, 0xFF, 0xFF], "text too long"),
+        (&[1, 0x0A], "unsupported version 1"),
+        (&[2, 0x42], "unknown message type 0x42"),
+        (&[2, 0x01, 5, b'a'], "truncated"),
+        (&[2, 0x01, 2, 0xC3, 0x28], "not valid UTF-8"),
+        (&[2, 0x01, 2, b'a', b'\n'], "control character"),
+        (&[2, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0], "trailing"),
+        (
+            &[2, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF],
+            "text too long",
+        ),
     ];
     for (bytes, _) in garbage {
         raw.send(bytes).unwrap();
     }
-    raw.send(&[1; 3000]).unwrap();
+    raw.send(&[2; 3000]).unwrap();
     for (_, log) in garbage {
         server.expect(log);
     }
     server.expect("datagram too large");
 
-    // JOIN "r|w" -> JOIN_OK "r|w", byte for byte as documented.
-    raw.send(&[1, 0x01, 3, b'r', b'|', b'w']).unwrap();
-    assert_eq!(recv(&raw), [1, 0x02, 3, b'r', b'|', b'w']);
+    // JOIN "r|w" -> JOIN_OK "r|w" + token, then HEARTBEAT token confirms.
+    let token = raw_member(&raw, b"r|w");
+    server.expect("r|w joined from");
 
     let mut alice = client("localhost", port, "alice", &[]);
-    assert_eq!(recv(&raw), [1, 0x07, 5, b'a', b'l', b'i', b'c', b'e']);
+    assert_eq!(recv(&raw), [2, 0x07, 5, b'a', b'l', b'i', b'c', b'e']);
     alice.say("é");
     assert_eq!(
         recv(&raw),
-        [1, 0x06, 5, b'a', b'l', b'i', b'c', b'e', 0, 2, 0xC3, 0xA9]
+        [2, 0x06, 5, b'a', b'l', b'i', b'c', b'e', 0, 2, 0xC3, 0xA9]
     );
-    // SAY "a|b" from the raw member reaches the real client.
-    raw.send(&[1, 0x05, 0, 3, b'a', b'|', b'b']).unwrap();
+    // SAY token "a|b" from the raw member reaches the real client.
+    raw.send(&[&[2, 0x05][..], &token, &[0, 3, b'a', b'|', b'b']].concat())
+        .unwrap();
     alice.expect("r|w: a|b");
 
     // A stranger's SAY is answered with NOT_MEMBER and relayed to nobody.
     let stranger = raw_socket(port);
-    stranger.send(&[1, 0x05, 0, 2, b'h', b'i']).unwrap();
-    assert_eq!(recv(&stranger), [1, 0x0B]);
+    stranger
+        .send(&[&[2, 0x05][..], &token, &[0, 2, b'h', b'i']].concat())
+        .unwrap();
+    assert_eq!(recv(&stranger), [2, 0x0B]);
 
-    // LEAVE -> LEFT "r|w" (reason 0) to the others.
-    raw.send(&[1, 0x09]).unwrap();
+    // LEAVE token -> LEFT "r|w" (reason 0) to the others.
+    raw.send(&[&[2, 0x09][..], &token].concat()).unwrap();
     let before = alice.expect("* r|w left");
     assert!(
         before.iter().all(|l| !l.contains(": hi")),
         "stranger was relayed: {before:?}"
     );
+}
+
+/// A LEAVE or SAY from a member's own address (as a spoofer would forge
+/// it) but without the member's token does nothing.
+#[test]
+fn a_forged_leave_does_not_kick_and_a_forged_say_is_not_relayed() {
+    let (mut server, port) = server(&[]);
+    let raw = raw_socket(port);
+    let token = raw_member(&raw, b"victim");
+    let mut alice = client("localhost", port, "alice", &[]);
+    assert_eq!(recv(&raw)[..2], [2, 0x07]);
+    let mut forged = token;
+    forged[7] ^= 1;
+    raw.send(&[&[2, 0x09][..], &forged].concat()).unwrap();
+    raw.send(
+        &[
+            &[2, 0x05][..],
+            &forged,
+            &[0, 6, b'f', b'o', b'r', b'g', b'e', b'd'],
+        ]
+        .concat(),
+    )
+    .unwrap();
+    // A JOIN under another name from the member's address renames nobody.
+    raw.send(&[2, 0x01, 3, b'b', b'a', b'd']).unwrap();
+    server.expect("ignored LEAVE from");
+    server.expect("ignored SAY from");
+    server.expect("ignored JOIN as \"bad\"");
+    // The member is still there: its real SAY is relayed, and alice saw
+    // nothing of the forgeries.
+    raw.send(&[&[2, 0x05][..], &token, &[0, 4, b'r', b'e', b'a', b'l']].concat())
+        .unwrap();
+    let before = alice.expect("victim: real");
+    assert!(
+        before
+            .iter()
+            .all(|l| !l.contains("victim left") && !l.contains("forged") && !l.contains("bad")),
+        "{before:?}"
+    );
+}
+
+#[test]
+fn joins_from_one_address_are_capped() {
+    let (_server, port) = server(&["--max-per-address", "3"]);
+    let sockets: Vec<UdpSocket> = (0..6).map(|_| raw_socket(port)).collect();
+    let mut replies = Vec::new();
+    for (i, socket) in sockets.iter().enumerate() {
+        socket.send(&[2, 0x01, 2, b'm', b'0' + i as u8]).unwrap();
+        replies.push(recv(socket));
+    }
+    for (i, reply) in replies.iter().enumerate() {
+        let want = if i < 3 { 0x02 } else { 0x04 };
+        assert_eq!(reply[..2], [2, want], "join {i}: {reply:?}");
+    }
+    // The cap is per address: a client from ::1 still gets in.
+    let mut bob = client("::1", port, "bob", &[]);
+    bob.say("exit");
+    assert!(bob.expect_exit().0.success());
+}
+
+/// A flood of bad datagrams is logged at the configured rate, with a count
+/// of what was suppressed, not one line per datagram.
+#[test]
+fn log_lines_are_bounded_under_a_flood() {
+    const PER_SEC: usize = 5;
+    const FLOOD: usize = 2000;
+    let (mut server, port) = server(&["--log-lines-per-sec", &PER_SEC.to_string()]);
+    let raw = raw_socket(port);
+    let start = Instant::now();
+    for _ in 0..FLOOD {
+        raw.send(&[9, 9]).unwrap();
+    }
+    // The count comes out once the flood's second is over.
+    let before = server.expect("log lines suppressed");
+    let seconds = start.elapsed().as_secs() as usize + 1;
+    let logged = before.iter().filter(|l| l.contains("ignored")).count();
+    assert!(logged >= 1, "{before:?}");
+    assert!(
+        logged <= PER_SEC * (seconds + 1),
+        "{logged} lines in {seconds} s at {PER_SEC} a second"
+    );
+    let summary = server.transcript.last().unwrap().clone();
+    let suppressed: usize = summary
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {summary:?}"));
+    assert!(suppressed >= 1 && logged + suppressed <= FLOOD, "{summary}");
 }
 
 /// A stand-in server that answers only what the test tells it to: a bound
@@ -333,7 +442,7 @@ fn spawn_zed(port: u16, options: &[&str]) -> Proc {
 }
 
 /// `JOIN "zed"` as documented.
-const JOIN_ZED: [u8; 6] = [1, 0x01, 3, b'z', b'e', b'd'];
+const JOIN_ZED: [u8; 6] = [2, 0x01, 3, b'z', b'e', b'd'];
 
 #[test]
 fn join_is_retried_when_the_reply_is_lost() {
@@ -346,9 +455,12 @@ fn join_is_retried_when_the_reply_is_lost() {
     assert_eq!(buf[..n], JOIN_ZED);
     let (n, second): (usize, SocketAddr) = fake.recv_from(&mut buf).unwrap();
     assert_eq!((&buf[..n], second), (&JOIN_ZED[..], first));
-    fake.send_to(&[1, 0x02, 3, b'z', b'e', b'd'], second)
-        .unwrap();
+    let join_ok = [2, 0x02, 3, b'z', b'e', b'd', 0, 0, 0, 0, 0, 0, 0, 7];
+    fake.send_to(&join_ok, second).unwrap();
     zed.expect("* joined as zed via 127.0.0.1");
+    // Joined, zed confirms with a HEARTBEAT carrying the token it was given.
+    let n = fake.recv(&mut buf).unwrap();
+    assert_eq!(buf[..n], [2, 0x0A, 0, 0, 0, 0, 0, 0, 0, 7]);
 }
 
 #[test]
@@ -404,10 +516,8 @@ fn bad_arguments_print_usage_and_fail() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(
-            stderr.contains("usage: udpchat server [PORT]"),
-            "{args:?}: {stderr}"
-        );
+        assert!(stderr.starts_with("udpchat"), "{args:?}: {stderr}");
+        assert!(stderr.contains("\nusage: udpchat "), "{args:?}: {stderr}");
     }
 }
 
@@ -437,7 +547,7 @@ fn the_server_survives_its_stdout_closing() {
     for name in [b'a', b'b'] {
         // Each join is logged on the closed stdout, then answered.
         let raw = raw_socket(port);
-        raw.send(&[1, 0x01, 1, name]).unwrap();
-        assert_eq!(recv(&raw), [1, 0x02, 1, name]);
+        raw.send(&[2, 0x01, 1, name]).unwrap();
+        assert_eq!(recv(&raw)[..4], [2, 0x02, 1, name]);
     }
 }

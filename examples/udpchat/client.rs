@@ -14,7 +14,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::proto::{self, MAX_DATAGRAM, MAX_TEXT, Packet, ProtoError};
+use crate::log::{Log, Stream};
+use crate::proto::{self, MAX_DATAGRAM, MAX_TEXT, Packet, ProtoError, Token};
 use crate::udp;
 
 /// Client settings from the command line.
@@ -50,12 +51,12 @@ pub(crate) fn run(config: &ClientConfig) -> Result<(), String> {
     spawn_stdin_reader(events.clone());
 
     let mut name = config.name.clone();
-    let (socket, server) = loop {
+    let (socket, server, token) = loop {
         if let Err(e) = proto::check_name(&name) {
             eprintln!("udpchat: {e}; type another name");
         } else {
             match join(&addrs, &name, config)? {
-                Joined::Ok(socket, server) => break (socket, server),
+                Joined::Ok(socket, server, token) => break (socket, server, token),
                 Joined::Taken => println!("* name {name:?} is taken; type another name"),
             }
         }
@@ -76,7 +77,7 @@ pub(crate) fn run(config: &ClientConfig) -> Result<(), String> {
         let stop = Arc::clone(&stop);
         thread::spawn(move || receive(&socket, &events, &stop))
     };
-    let result = chat(&socket, &inbox, config.heartbeat);
+    let result = chat(&socket, &inbox, config.heartbeat, token);
     stop.store(true, Ordering::Relaxed);
     // Bounded: the receiver checks `stop` at least every RECV_TICK.
     let _ = receiver.join();
@@ -88,6 +89,7 @@ fn chat(
     socket: &UdpSocket,
     inbox: &Receiver<Event>,
     heartbeat: Option<Duration>,
+    token: Token,
 ) -> Result<(), String> {
     let send = |packet: &Packet| -> Result<(), String> {
         let bytes = packet.encode().map_err(|e| e.to_string())?;
@@ -96,6 +98,9 @@ fn chat(
             .map(drop)
             .map_err(|e| format!("send to server: {e}"))
     };
+    // The first datagram with the token confirms the membership: only
+    // then does the server announce us and relay the room to us.
+    send(&Packet::Heartbeat { token })?;
     let mut last_sent = Instant::now();
     loop {
         let event = match heartbeat {
@@ -105,11 +110,11 @@ fn chat(
             None => inbox.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match event {
-            Err(RecvTimeoutError::Timeout) => send(&Packet::Heartbeat)?,
+            Err(RecvTimeoutError::Timeout) => send(&Packet::Heartbeat { token })?,
             Ok(Event::Line(line)) if line.trim() == "exit" => break,
             Ok(Event::Line(line)) if line.is_empty() => continue,
             Ok(Event::Line(text)) => match proto::check_text(&text) {
-                Ok(()) => send(&Packet::Say { text })?,
+                Ok(()) => send(&Packet::Say { token, text })?,
                 Err(ProtoError::TextTooLong { len }) => {
                     eprintln!(
                         "udpchat: message too long ({len} bytes, the limit is {MAX_TEXT}); not sent"
@@ -125,7 +130,7 @@ fn chat(
     }
     // One LEAVE, not acknowledged: if it is lost the server drops us after
     // its idle timeout, and the others still see "left (timed out)".
-    send(&Packet::Leave)
+    send(&Packet::Leave { token })
 }
 
 /// The receiver thread: print what the server sends until `stop` is set or
@@ -136,7 +141,11 @@ fn receive(socket: &UdpSocket, events: &Sender<Event>, stop: &AtomicBool) {
         return;
     }
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
+    // Only the server's address reaches this connected socket, but that
+    // address can be forged: bad datagrams cost at most 20 lines a second.
+    let mut log = Log::new(20, Instant::now());
     while !stop.load(Ordering::Relaxed) {
+        log.tick(Instant::now());
         let n = match udp::recv_within(socket, &mut buf) {
             Ok(Some((n, _))) => n,
             Ok(None) => continue,
@@ -157,8 +166,16 @@ fn receive(socket: &UdpSocket, events: &Sender<Event>, stop: &AtomicBool) {
             }
             // Duplicates of the join reply (a retried JOIN answered twice).
             Ok(Packet::JoinOk { .. } | Packet::NameTaken { .. }) => {}
-            Ok(other) => eprintln!("udpchat: ignored {other:?}: not a server message"),
-            Err(e) => eprintln!("udpchat: ignored {n}-byte datagram: {e}"),
+            Ok(other) => log.line(
+                Instant::now(),
+                Stream::Stderr,
+                format_args!("udpchat: ignored {other:?}: not a server message"),
+            ),
+            Err(e) => log.line(
+                Instant::now(),
+                Stream::Stderr,
+                format_args!("udpchat: ignored {n}-byte datagram: {e}"),
+            ),
         }
     }
 }
@@ -214,8 +231,9 @@ fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
 }
 
 enum Joined {
-    /// A member: the socket (connected to `server`) and the server address.
-    Ok(UdpSocket, SocketAddr),
+    /// A member: the socket (connected to `server`), the server address
+    /// and the member's token.
+    Ok(UdpSocket, SocketAddr, Token),
     Taken,
 }
 
@@ -292,8 +310,8 @@ fn join_one(
                 Err(e) => return Err(JoinError::Address(e)),
             };
             match Packet::decode(&buf[..n]) {
-                Ok(Packet::JoinOk { name: n }) if n == name => {
-                    return Ok(Some(Joined::Ok(socket, addr)));
+                Ok(Packet::JoinOk { name: n, token }) if n == name => {
+                    return Ok(Some(Joined::Ok(socket, addr, token)));
                 }
                 Ok(Packet::NameTaken { name: n }) if n == name => return Ok(Some(Joined::Taken)),
                 Ok(Packet::RoomFull) => {

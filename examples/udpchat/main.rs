@@ -7,22 +7,26 @@
 //     cargo run --example udpchat -- client ::1 15213 bob
 //
 // Type a line to say it to the room; `exit` (or end of input) leaves.
+// `udpchat server --help` and `udpchat client --help` list the options.
 
 //! A multi-user chat room over UDP, built robustly.
 //!
 //! ```text
-//! udpchat server [PORT] [--idle-ms N]
-//! udpchat client HOST PORT NAME [--heartbeat-ms N] [--join-timeout-ms N] [--join-attempts N]
+//! udpchat server [--idle-ms N] [--max-per-address N] [--log-lines-per-sec N] [PORT]
+//! udpchat client [--heartbeat-ms N] [--join-timeout-ms N] [--join-attempts N] HOST PORT NAME
 //! ```
 //!
 //! The **server** binds `[::]:PORT` (default 15213) with `IPV6_V6ONLY` off, so
 //! one socket serves IPv4 and IPv6 clients (falling back to `0.0.0.0` on a host
 //! without IPv6), and prints `listening on ADDR:PORT`; PORT 0 picks a free
-//! port. It keeps the members in memory only (no files; at most 1024, so
-//! spoofed joins cannot exhaust memory), relays each message to every other
-//! member, announces joins and leaves, and drops a member it has not heard
-//! from for `--idle-ms` (default 30000) with a `NAME left (timed out)` notice
-//! to the rest.
+//! port. It keeps the members in memory only (no files; at most 1024 in all
+//! and `--max-per-address` (default 16) from one IP address, so joins
+//! cannot exhaust memory), relays each message to every other member,
+//! announces joins and leaves, and drops a member it has not heard from for
+//! `--idle-ms` (default 30000) with a `NAME left (timed out)` notice to the
+//! rest. Its log is rate-limited: at most `--log-lines-per-sec` (default 20)
+//! lines a second, then one line saying how many were suppressed, so a flood
+//! of bad datagrams cannot flood the terminal or the disk.
 //!
 //! The **client** resolves HOST with the system resolver (`localhost`,
 //! `127.0.0.1`, `::1`, any name), joins as NAME and then sends every stdin
@@ -32,14 +36,14 @@
 //! 5000; 0 = never) without other traffic, which keeps it in the room. A line
 //! over 1200 bytes is refused as too long.
 //!
-//! # The datagram format (version 1)
+//! # The datagram format (version 2)
 //!
 //! Every message is exactly one UDP datagram:
 //!
 //! ```text
 //! +---------+---------+------------------------------------------+
 //! | version |  type   | fields, in the order the type lists them |
-//! |  0x01   |   u8    |                                          |
+//! |  0x02   |   u8    |                                          |
 //! +---------+---------+------------------------------------------+
 //!
 //! name:  +--------+----------------------+   1..=24 bytes, no control
@@ -50,33 +54,78 @@
 //!        | len u16 BE | len bytes UTF-8  |
 //!        +------------+------------------+
 //!
+//! token: +------------------+   the member's secret, from its JOIN_OK
+//!        |    u64 BE        |
+//!        +------------------+
+//!
 //! type  name         direction          fields
 //! 0x01  JOIN         client -> server   name
-//! 0x02  JOIN_OK      server -> client   name (echoes the JOIN)
+//! 0x02  JOIN_OK      server -> client   name (echoes the JOIN), token
 //! 0x03  NAME_TAKEN   server -> client   name (echoes the JOIN)
 //! 0x04  ROOM_FULL    server -> client   -
-//! 0x05  SAY          client -> server   text
+//! 0x05  SAY          client -> server   token, text
 //! 0x06  MSG          server -> members  name (the sender), text
 //! 0x07  JOINED       server -> members  name
 //! 0x08  LEFT         server -> members  name, reason u8 (0 left, 1 timed out)
-//! 0x09  LEAVE        client -> server   -
-//! 0x0A  HEARTBEAT    client -> server   -
+//! 0x09  LEAVE        client -> server   token
+//! 0x0A  HEARTBEAT    client -> server   token
 //! 0x0B  NOT_MEMBER   server -> client   - (answers SAY/HEARTBEAT from a stranger)
 //! ```
 //!
-//! For example `JOIN "a|b"` is `01 01 03 61 7C 62`, and `MSG from "x" text
-//! "é"` is `01 06 01 78 00 02 C3 A9`. The seed of this example separated
+//! For example `JOIN "a|b"` is `02 01 03 61 7C 62`, `MSG from "x" text "é"`
+//! is `02 06 01 78 00 02 C3 A9`, and `HEARTBEAT` with token 7 is
+//! `02 0A 00 00 00 00 00 00 00 07`. (Version 1 had no tokens; its datagrams
+//! are ignored as an unsupported version.) The seed of this example separated
 //! fields with a bare `|`, so a name or message containing `|` broke it; here
 //! every field carries its length, so any character is just data.
 //!
-//! A datagram is accepted only if the version is 1, the type is in the
+//! A datagram is accepted only if the version is 2, the type is in the
 //! table, every length fits inside the datagram and its limit, the strings
 //! are UTF-8, the name follows the name rules, and no byte follows the last
-//! field. Anything else is ignored with a log line on stderr: the network
+//! field. Anything else is ignored with a (rate-limited) log line on stderr:
+//! the network
 //! never makes the server or client panic, allocate more than one datagram,
 //! or stop. The largest datagram, a MSG with a 24-byte name and 1200-byte
 //! text, is 1229 bytes: it fits the 1232 bytes of UDP payload that the IPv6
 //! minimum MTU (1280) guarantees, so nothing relies on IP fragmentation.
+//!
+//! # Membership: tokens, confirmation, caps
+//!
+//! UDP source addresses can be forged, so an address alone proves nothing.
+//! The server answers a JOIN with a JOIN_OK carrying a 64-bit token drawn
+//! from a per-process random key (std's `RandomState`: unguessable from off
+//! the path, not encryption: anyone who sees the traffic sees the token).
+//! Every later SAY, HEARTBEAT and LEAVE must carry it:
+//!
+//! - a datagram from a member's address with the wrong token is ignored
+//!   (logged), so a forged LEAVE does not kick, a forged SAY is not relayed
+//!   and a forged HEARTBEAT keeps nobody alive; a JOIN under another name
+//!   from a member's address is ignored too (it would rename, so kick, the
+//!   member: a client that wants a new name sends LEAVE first);
+//! - a member is **unconfirmed** until a datagram with its token comes back
+//!   (the client sends a HEARTBEAT right after JOIN_OK): until then it is
+//!   sent nothing but its JOIN_OK, is not announced, and is dropped silently
+//!   after 10 s (or `--idle-ms` if shorter). A JOIN forged with someone
+//!   else's address is never confirmed, since its JOIN_OK went to that
+//!   address, so it cannot turn the room into a firehose aimed at a victim;
+//! - a retried JOIN (same address, same name) gets the same token again;
+//! - at most 1024 members in all and `--max-per-address` per IP address
+//!   (confirmed or not); beyond either, ROOM_FULL.
+//!
+//! **Amplification bound** (bytes the server sends per byte it receives):
+//!
+//! - from any source, member or not, forged or not: at most one datagram
+//!   back to the source address per datagram in; the largest ratio is JOIN
+//!   (3 + n bytes, n the name's length) to JOIN_OK (11 + n bytes): at most
+//!   **3×**, at n = 1. NOT_MEMBER (2 bytes) answers a SAY or HEARTBEAT of at
+//!   least 10; garbage gets nothing;
+//! - only a confirmed member, with its token, reaches the other members:
+//!   a SAY of 12 + t bytes (t the text's length) becomes a MSG of at most
+//!   29 + t bytes to each of the other confirmed members, at most 1023: the
+//!   fan-out a chat room exists for, at most 1023 × 29/12 ≈ 2470× for an
+//!   empty text, 1023 × 1229/1212 ≈ 1040× for the longest, and only towards
+//!   addresses that proved they want it. The first HEARTBEAT (10 bytes)
+//!   announces JOINED (at most 27 bytes) the same way, once per member.
 //!
 //! # Why UDP has no sticky packets, and what it has instead
 //!
@@ -108,30 +157,25 @@
 //!   server restarted) is told NOT_MEMBER when it speaks, and exits with an
 //!   error instead of talking into the void.
 
+#[path = "../common/mod.rs"]
+mod common;
+
 mod client;
+mod log;
 mod proto;
 mod server;
 mod udp;
 
+use std::ffi::OsString;
+use std::num::{NonZeroU16, NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use client::ClientConfig;
+use common::{Arg, Cli, Matches, Stop};
 use server::ServerConfig;
 
-const USAGE: &str = "\
-usage: udpchat server [PORT] [--idle-ms N]
-       udpchat client HOST PORT NAME [--heartbeat-ms N] [--join-timeout-ms N] [--join-attempts N]
-
-server  PORT defaults to 15213 (IPv4 and IPv6); 0 picks a free port, printed
-        as \"listening on ADDR:PORT\"
-        --idle-ms N          drop a member silent for N ms (default 30000)
-client  HOST is a name or address (localhost, 127.0.0.1, ::1); type lines to
-        chat, `exit` to leave
-        --heartbeat-ms N     heartbeat after N ms without sending (default 5000,
-                             0 = never)
-        --join-timeout-ms N  wait N ms for each join reply (default 1000)
-        --join-attempts N    join attempts per server address (default 4)";
+const ABOUT: &str = "A chat room over UDP: one server, any number of clients.";
 
 const DEFAULT_PORT: u16 = 15213;
 
@@ -143,108 +187,166 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse_args(&args) {
-        Ok(command) => command,
-        Err(e) => {
-            eprintln!("udpchat: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let command = parse_args(std::env::args_os().skip(1).collect()).unwrap_or_else(|s| s.exit());
     let result = match command {
         Command::Server(config) => server::run(&config).map_err(|e| e.to_string()),
         Command::Client(config) => client::run(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("udpchat: {e}");
-            ExitCode::FAILURE
+        Err(e) => common::fail("udpchat", e),
+    }
+}
+
+/// `udpchat server`'s arguments.
+struct ServerArgs {
+    port: Arg<u16>,
+    idle_ms: Arg<NonZeroU64>,
+    max_per_address: Arg<NonZeroUsize>,
+    log_per_sec: Arg<u32>,
+}
+
+fn server_cli() -> (Cli, ServerArgs) {
+    let mut cli = Cli::new(
+        "udpchat server",
+        "Runs the chat room: binds [::]:PORT (IPv6 and IPv4) and prints \"listening on ADDR\".",
+    );
+    let args = ServerArgs {
+        idle_ms: cli.option(
+            "--idle-ms",
+            "N",
+            "drop a member silent for N milliseconds",
+            NonZeroU64::new(30_000).expect("not 0"),
+        ),
+        max_per_address: cli.option(
+            "--max-per-address",
+            "N",
+            "most members from one IP address",
+            NonZeroUsize::new(16).expect("not 0"),
+        ),
+        log_per_sec: cli.option(
+            "--log-lines-per-sec",
+            "N",
+            "most log lines a second; the rest are counted",
+            20,
+        ),
+        port: cli.positional_or("PORT", "the UDP port; 0 picks a free one", DEFAULT_PORT),
+    };
+    (cli, args)
+}
+
+impl ServerArgs {
+    fn take(self, m: &mut Matches) -> ServerConfig {
+        ServerConfig {
+            port: m.take(self.port),
+            idle: Duration::from_millis(m.take(self.idle_ms).get()),
+            max_per_address: m.take(self.max_per_address).get(),
+            log_per_sec: m.take(self.log_per_sec),
         }
     }
 }
 
-/// Parses `server [PORT] [--idle-ms N]` or `client HOST PORT NAME [options]`.
-/// Options may come anywhere after the mode.
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    let (mode, rest) = args
-        .split_first()
-        .ok_or("missing mode (server or client)")?;
-    let mut positional = Vec::new();
-    let mut options = Vec::new();
-    let mut rest = rest.iter();
-    while let Some(arg) = rest.next() {
-        if let Some(option) = arg.strip_prefix("--") {
-            let value = rest
-                .next()
-                .ok_or_else(|| format!("--{option} needs a value"))?;
-            let value: u64 = value
-                .parse()
-                .map_err(|_| format!("--{option}: {value:?} is not a number"))?;
-            options.push((option, value));
-        } else {
-            positional.push(arg.as_str());
+/// `udpchat client`'s arguments.
+struct ClientArgs {
+    host: Arg<String>,
+    port: Arg<NonZeroU16>,
+    name: Arg<String>,
+    heartbeat_ms: Arg<u64>,
+    join_timeout_ms: Arg<NonZeroU64>,
+    join_attempts: Arg<NonZeroU32>,
+}
+
+fn client_cli() -> (Cli, ClientArgs) {
+    let mut cli = Cli::new(
+        "udpchat client",
+        "Joins the room as NAME; type lines to chat, `exit` (or end of input) to leave.",
+    );
+    let args = ClientArgs {
+        heartbeat_ms: cli.option(
+            "--heartbeat-ms",
+            "N",
+            "heartbeat after N milliseconds without sending; 0 = never",
+            5_000,
+        ),
+        join_timeout_ms: cli.option(
+            "--join-timeout-ms",
+            "N",
+            "wait N milliseconds for each join reply",
+            NonZeroU64::new(1_000).expect("not 0"),
+        ),
+        join_attempts: cli.option(
+            "--join-attempts",
+            "N",
+            "join attempts per server address",
+            NonZeroU32::new(4).expect("not 0"),
+        ),
+        host: cli.positional(
+            "HOST",
+            "the server's name or address (localhost, 127.0.0.1, ::1)",
+        ),
+        port: cli.positional("PORT", "the server's port"),
+        name: cli.positional("NAME", "your name in the room: 1 to 24 bytes"),
+    };
+    (cli, args)
+}
+
+impl ClientArgs {
+    fn take(self, m: &mut Matches) -> ClientConfig {
+        let ms = Duration::from_millis;
+        let heartbeat = m.take(self.heartbeat_ms);
+        ClientConfig {
+            host: m.take(self.host),
+            port: m.take(self.port).get(),
+            name: m.take(self.name),
+            heartbeat: (heartbeat > 0).then(|| ms(heartbeat)),
+            join_timeout: ms(m.take(self.join_timeout_ms).get()),
+            join_attempts: m.take(self.join_attempts).get(),
         }
     }
-    let port = |s: &str| {
-        s.parse::<u16>()
-            .map_err(|_| format!("{s:?} is not a port (0-65535)"))
+}
+
+/// The help for `udpchat` itself: both synopses, then where to look.
+fn top_help() -> String {
+    format!(
+        "usage: {}\n       {}\n\n{ABOUT}\n`udpchat server --help` and `udpchat client --help` list the options.\n",
+        server_cli().0.synopsis(),
+        client_cli().0.synopsis()
+    )
+}
+
+/// Parses `server [PORT] [options]` or `client HOST PORT NAME [options]`;
+/// options may come anywhere after the mode.
+fn parse_args(args: Vec<OsString>) -> Result<Command, Stop> {
+    let mut args = args.into_iter();
+    let mode = args.next();
+    let bad = |message: String| {
+        Stop::Bad(format!(
+            "udpchat: {message}\nusage: {}\n       {}\n(`udpchat --help` says more)\n",
+            server_cli().0.synopsis(),
+            client_cli().0.synopsis()
+        ))
     };
-    let ms = Duration::from_millis;
-    match mode.as_str() {
-        "server" => {
-            let mut config = ServerConfig {
-                port: DEFAULT_PORT,
-                idle: ms(30_000),
-            };
-            match positional[..] {
-                [] => {}
-                [p] => config.port = port(p)?,
-                _ => return Err("server takes at most one argument, PORT".into()),
-            }
-            for (option, value) in options {
-                match option {
-                    "idle-ms" if value > 0 => config.idle = ms(value),
-                    "idle-ms" => return Err("--idle-ms must be at least 1".into()),
-                    _ => return Err(format!("unknown server option --{option}")),
-                }
-            }
-            Ok(Command::Server(config))
+    match mode.as_ref().and_then(|m| m.to_str()) {
+        Some("server") => {
+            let (cli, spec) = server_cli();
+            Ok(Command::Server(
+                spec.take(&mut cli.parse_os(args.collect())?),
+            ))
         }
-        "client" => {
-            let [host, p, name] = positional[..] else {
-                return Err("client takes HOST PORT NAME".into());
-            };
-            let mut config = ClientConfig {
-                host: host.to_owned(),
-                port: port(p)?,
-                name: name.to_owned(),
-                heartbeat: Some(ms(5_000)),
-                join_timeout: ms(1_000),
-                join_attempts: 4,
-            };
-            if config.port == 0 {
-                return Err("client PORT must not be 0".into());
-            }
-            for (option, value) in options {
-                match option {
-                    "heartbeat-ms" => config.heartbeat = (value > 0).then(|| ms(value)),
-                    "join-timeout-ms" if value > 0 => config.join_timeout = ms(value),
-                    "join-attempts" if value > 0 => {
-                        config.join_attempts =
-                            u32::try_from(value).map_err(|_| "--join-attempts is too large")?;
-                    }
-                    "join-timeout-ms" | "join-attempts" => {
-                        return Err(format!("--{option} must be at least 1"));
-                    }
-                    _ => return Err(format!("unknown client option --{option}")),
-                }
-            }
-            Ok(Command::Client(config))
+        Some("client") => {
+            let (cli, spec) = client_cli();
+            Ok(Command::Client(
+                spec.take(&mut cli.parse_os(args.collect())?),
+            ))
         }
-        other => Err(format!(
+        Some("-h" | "--help") => Err(Stop::Help(top_help())),
+        Some(other) => Err(bad(format!(
             "unknown mode {other:?} (expected server or client)"
-        )),
+        ))),
+        None => match mode {
+            Some(other) => Err(bad(format!("unknown mode {:?}", other.to_string_lossy()))),
+            None => Err(bad("missing mode (server or client)".into())),
+        },
     }
 }
 
@@ -252,13 +354,8 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
 mod tests {
     use super::*;
 
-    fn parse(line: &str) -> Result<Command, String> {
-        parse_args(
-            &line
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect::<Vec<_>>(),
-        )
+    fn parse(line: &str) -> Result<Command, Stop> {
+        parse_args(line.split_whitespace().map(OsString::from).collect())
     }
 
     #[test]
@@ -266,17 +363,24 @@ mod tests {
         let want = ServerConfig {
             port: 15213,
             idle: Duration::from_secs(30),
+            max_per_address: 16,
+            log_per_sec: 20,
         };
         assert_eq!(parse("server"), Ok(Command::Server(want)));
         let want = ServerConfig {
             port: 0,
             idle: Duration::from_millis(250),
+            max_per_address: 2,
+            log_per_sec: 0,
         };
         assert_eq!(
-            parse("server 0 --idle-ms 250"),
+            parse("server 0 --idle-ms 250 --max-per-address 2 --log-lines-per-sec 0"),
             Ok(Command::Server(want.clone()))
         );
-        assert_eq!(parse("server --idle-ms 250 0"), Ok(Command::Server(want)));
+        assert_eq!(
+            parse("server --log-lines-per-sec=0 --max-per-address=2 --idle-ms 250 0"),
+            Ok(Command::Server(want))
+        );
     }
 
     #[test]
@@ -302,6 +406,29 @@ mod tests {
     }
 
     #[test]
+    fn help_is_help_wherever_it_comes() {
+        for line in [
+            "--help",
+            "-h",
+            "server --help",
+            "server -h 70000",
+            "server --idle-ms --help",
+            "client --help",
+            "client localhost -h",
+        ] {
+            assert!(matches!(parse(line), Err(Stop::Help(_))), "{line:?}");
+        }
+        let Err(Stop::Help(help)) = parse("server --help") else {
+            panic!()
+        };
+        assert!(
+            help.starts_with("usage: udpchat server [--idle-ms N] "),
+            "{help}"
+        );
+        assert!(help.contains("(default 30000)"), "{help}");
+    }
+
+    #[test]
     fn bad_arguments_are_refused() {
         for line in [
             "",
@@ -320,8 +447,12 @@ mod tests {
             "client localhost 1 a b",
             "client localhost 1 a --join-attempts 0",
             "client localhost 1 a --idle-ms 5",
+            "client localhost 1 a --join-attempts 4 --join-attempts 5",
         ] {
-            assert!(parse(line).is_err(), "{line:?} was accepted");
+            assert!(
+                matches!(parse(line), Err(Stop::Bad(_))),
+                "{line:?} was not refused"
+            );
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The layout is drawn in the example's top-level docs (`main.rs`). In short:
 //! a version byte, a type byte, then the type's fields in a fixed order, where
-//! a name is `u8` length + UTF-8 and a text is `u16` big-endian length + UTF-8.
+//! a name is `u8` length + UTF-8, a text is `u16` big-endian length + UTF-8,
+//! and a member's token is a `u64` big-endian.
 //! Nothing is delimited by a separator character, so a name or a text may
 //! contain `|`, `:`, newlines or any other character without breaking a frame.
 //!
@@ -15,7 +16,12 @@
 use std::fmt;
 
 /// The protocol version this program speaks; other versions are ignored.
-pub(crate) const VERSION: u8 = 1;
+pub(crate) const VERSION: u8 = 2;
+
+/// A member's secret: issued in `JOIN_OK`, carried by every later datagram
+/// the member sends, so a datagram forged with its address but without its
+/// token is ignored.
+pub(crate) type Token = u64;
 
 /// Largest text payload in bytes (the client refuses longer input).
 pub(crate) const MAX_TEXT: usize = 1200;
@@ -47,14 +53,15 @@ pub(crate) enum Reason {
 pub(crate) enum Packet {
     /// Client → server: join the room as `name`.
     Join { name: String },
-    /// Server → client: you are a member as `name`.
-    JoinOk { name: String },
+    /// Server → client: you are a member as `name`; send `token` with
+    /// every later datagram.
+    JoinOk { name: String, token: Token },
     /// Server → client: `name` belongs to another member; pick another.
     NameTaken { name: String },
     /// Server → client: the room is at its member limit.
     RoomFull,
     /// Client → server: say `text` to the room.
-    Say { text: String },
+    Say { token: Token, text: String },
     /// Server → members: `from` said `text`.
     Msg { from: String, text: String },
     /// Server → members: `name` joined.
@@ -62,9 +69,10 @@ pub(crate) enum Packet {
     /// Server → members: `name` left, and why.
     Left { name: String, reason: Reason },
     /// Client → server: I am leaving.
-    Leave,
-    /// Client → server: I am still here (resets the idle timer).
-    Heartbeat,
+    Leave { token: Token },
+    /// Client → server: I am still here (resets the idle timer; the first
+    /// one, right after `JOIN_OK`, confirms the membership).
+    Heartbeat { token: Token },
     /// Server → client: you are not a member (dropped, or server restarted).
     NotMember,
 }
@@ -154,15 +162,25 @@ impl Packet {
         out.push(VERSION);
         match self {
             Packet::Join { name } => put_name(&mut out, kind::JOIN, name)?,
-            Packet::JoinOk { name } => put_name(&mut out, kind::JOIN_OK, name)?,
+            Packet::JoinOk { name, token } => {
+                put_name(&mut out, kind::JOIN_OK, name)?;
+                out.extend_from_slice(&token.to_be_bytes());
+            }
             Packet::NameTaken { name } => put_name(&mut out, kind::NAME_TAKEN, name)?,
             Packet::Joined { name } => put_name(&mut out, kind::JOINED, name)?,
             Packet::RoomFull => out.push(kind::ROOM_FULL),
-            Packet::Leave => out.push(kind::LEAVE),
-            Packet::Heartbeat => out.push(kind::HEARTBEAT),
+            Packet::Leave { token } => {
+                out.push(kind::LEAVE);
+                out.extend_from_slice(&token.to_be_bytes());
+            }
+            Packet::Heartbeat { token } => {
+                out.push(kind::HEARTBEAT);
+                out.extend_from_slice(&token.to_be_bytes());
+            }
             Packet::NotMember => out.push(kind::NOT_MEMBER),
-            Packet::Say { text } => {
+            Packet::Say { token, text } => {
                 out.push(kind::SAY);
+                out.extend_from_slice(&token.to_be_bytes());
                 put_text(&mut out, text)?;
             }
             Packet::Msg { from, text } => {
@@ -195,10 +213,16 @@ impl Packet {
         }
         let packet = match r.u8()? {
             kind::JOIN => Packet::Join { name: r.name()? },
-            kind::JOIN_OK => Packet::JoinOk { name: r.name()? },
+            kind::JOIN_OK => Packet::JoinOk {
+                name: r.name()?,
+                token: r.token()?,
+            },
             kind::NAME_TAKEN => Packet::NameTaken { name: r.name()? },
             kind::ROOM_FULL => Packet::RoomFull,
-            kind::SAY => Packet::Say { text: r.text()? },
+            kind::SAY => Packet::Say {
+                token: r.token()?,
+                text: r.text()?,
+            },
             kind::MSG => Packet::Msg {
                 from: r.name()?,
                 text: r.text()?,
@@ -213,8 +237,8 @@ impl Packet {
                 };
                 Packet::Left { name, reason }
             }
-            kind::LEAVE => Packet::Leave,
-            kind::HEARTBEAT => Packet::Heartbeat,
+            kind::LEAVE => Packet::Leave { token: r.token()? },
+            kind::HEARTBEAT => Packet::Heartbeat { token: r.token()? },
             kind::NOT_MEMBER => Packet::NotMember,
             other => return Err(ProtoError::UnknownType(other)),
         };
@@ -275,6 +299,13 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
 
+    fn token(&mut self) -> Result<Token, ProtoError> {
+        let bytes = self.take(8)?;
+        Ok(Token::from_be_bytes(
+            bytes.try_into().expect("took 8 bytes"),
+        ))
+    }
+
     fn name(&mut self) -> Result<String, ProtoError> {
         let len = usize::from(self.u8()?);
         let name = utf8(self.take(len)?, "name")?;
@@ -306,10 +337,14 @@ mod tests {
         let name = || "名字|a:b\\c".to_owned();
         vec![
             Packet::Join { name: name() },
-            Packet::JoinOk { name: name() },
+            Packet::JoinOk {
+                name: name(),
+                token: 0x0123_4567_89AB_CDEF,
+            },
             Packet::NameTaken { name: name() },
             Packet::RoomFull,
             Packet::Say {
+                token: u64::MAX,
                 text: "你好 | world\n:|".to_owned(),
             },
             Packet::Msg {
@@ -325,8 +360,8 @@ mod tests {
                 name: name(),
                 reason: Reason::TimedOut,
             },
-            Packet::Leave,
-            Packet::Heartbeat,
+            Packet::Leave { token: 1 },
+            Packet::Heartbeat { token: 2 },
             Packet::NotMember,
         ]
     }
@@ -347,20 +382,39 @@ mod tests {
     #[test]
     fn wire_layout_matches_the_docs() {
         let join = Packet::Join { name: "a|b".into() }.encode().unwrap();
-        assert_eq!(join, [1, 0x01, 3, b'a', b'|', b'b']);
+        assert_eq!(join, [2, 0x01, 3, b'a', b'|', b'b']);
+        let ok = Packet::JoinOk {
+            name: "a".into(),
+            token: 0x0102_0304_0506_0708,
+        };
+        assert_eq!(
+            ok.encode().unwrap(),
+            [2, 0x02, 1, b'a', 1, 2, 3, 4, 5, 6, 7, 8]
+        );
+        let say = Packet::Say {
+            token: 9,
+            text: "hi".into(),
+        };
+        assert_eq!(
+            say.encode().unwrap(),
+            [2, 0x05, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, b'h', b'i']
+        );
         let msg = Packet::Msg {
             from: "x".into(),
             text: "é".into(),
         }
         .encode()
         .unwrap();
-        assert_eq!(msg, [1, 0x06, 1, b'x', 0, 2, 0xC3, 0xA9]);
+        assert_eq!(msg, [2, 0x06, 1, b'x', 0, 2, 0xC3, 0xA9]);
         let left = Packet::Left {
             name: "x".into(),
             reason: Reason::TimedOut,
         };
-        assert_eq!(left.encode().unwrap(), [1, 0x08, 1, b'x', 1]);
-        assert_eq!(Packet::Heartbeat.encode().unwrap(), [1, 0x0A]);
+        assert_eq!(left.encode().unwrap(), [2, 0x08, 1, b'x', 1]);
+        assert_eq!(
+            Packet::Heartbeat { token: 0x0A }.encode().unwrap(),
+            [2, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0x0A]
+        );
     }
 
     #[test]
@@ -393,35 +447,52 @@ mod tests {
     fn malformed_datagrams_are_rejected() {
         use ProtoError as E;
         let cases: &[(&[u8], ProtoError)] = &[
-            (&[2, 0x0A], E::Version(2)),
+            (&[1, 0x0A], E::Version(1)),
             (&[0, 0x0A], E::Version(0)),
-            (&[1, 0x00], E::UnknownType(0)),
-            (&[1, 0x7F], E::UnknownType(0x7F)),
-            (&[1, 0x0A, 0], E::Trailing(1)),
-            (&[1, 0x01, 1, b'a', b'b'], E::Trailing(1)),
-            (&[1, 0x01, 2, 0xC3, 0x28], E::Utf8 { field: "name" }),
-            (&[1, 0x05, 0, 1, 0xFF], E::Utf8 { field: "text" }),
-            (&[1, 0x01, 0], E::Name("empty")),
+            (&[2, 0x00], E::UnknownType(0)),
+            (&[2, 0x7F], E::UnknownType(0x7F)),
+            (&[2, 0x0A, 0, 0, 0, 0, 0, 0, 0, 0, 0], E::Trailing(1)),
             (
-                &[1, 0x01, 2, b'a', b'\n'],
+                &[2, 0x0A, 0, 0, 0],
+                E::Truncated {
+                    at: 2,
+                    needed: 8,
+                    len: 5,
+                },
+            ),
+            (&[2, 0x01, 1, b'a', b'b'], E::Trailing(1)),
+            (&[2, 0x01, 2, 0xC3, 0x28], E::Utf8 { field: "name" }),
+            (
+                &[2, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF],
+                E::Utf8 { field: "text" },
+            ),
+            (&[2, 0x01, 0], E::Name("empty")),
+            (
+                &[2, 0x01, 2, b'a', b'\n'],
                 E::Name("contains a control character"),
             ),
             (
-                &[1, 0x01, 2, b'a', 0x1B],
+                &[2, 0x01, 2, b'a', 0x1B],
                 E::Name("contains a control character"),
             ),
             (
-                &[1, 0x01, 2, b' ', b'a'],
+                &[2, 0x01, 2, b' ', b'a'],
                 E::Name("starts or ends with whitespace"),
             ),
-            (&[1, 0x08, 1, b'a', 7], E::Reason(7)),
-            (&[1, 0x05, 0x04, 0xB1], E::TextTooLong { len: 1201 }),
-            (&[1, 0x05, 0xFF, 0xFF], E::TextTooLong { len: 65535 }),
+            (&[2, 0x08, 1, b'a', 7], E::Reason(7)),
+            (
+                &[2, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0xB1],
+                E::TextTooLong { len: 1201 },
+            ),
+            (
+                &[2, 0x05, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF],
+                E::TextTooLong { len: 65535 },
+            ),
         ];
         for (bytes, want) in cases {
             assert_eq!(Packet::decode(bytes).as_ref(), Err(want), "{bytes:?}");
         }
-        let mut long_name = vec![1, 0x01, 25];
+        let mut long_name = vec![2, 0x01, 25];
         long_name.extend_from_slice(&[b'n'; 25]);
         assert_eq!(
             Packet::decode(&long_name),
@@ -434,6 +505,7 @@ mod tests {
     #[test]
     fn encode_refuses_what_decode_would_reject() {
         let long = Packet::Say {
+            token: 0,
             text: "x".repeat(MAX_TEXT + 1),
         };
         assert_eq!(
@@ -442,6 +514,7 @@ mod tests {
         );
         // 401 three-byte characters: 401 chars but 1203 bytes.
         let wide = Packet::Say {
+            token: 0,
             text: "字".repeat(401),
         };
         assert_eq!(wide.encode(), Err(ProtoError::TextTooLong { len: 1203 }));
