@@ -82,21 +82,6 @@ impl Keepalive {
         }
     }
 
-    /// The idle time set, if any.
-    pub const fn idle_time(&self) -> Option<Duration> {
-        self.idle
-    }
-
-    /// The probe interval set, if any.
-    pub const fn interval_time(&self) -> Option<Duration> {
-        self.interval
-    }
-
-    /// The probe count set, if any.
-    pub const fn retry_count(&self) -> Option<u32> {
-        self.retries
-    }
-
     /// Sets `SO_KEEPALIVE` and the parameters on `socket`.
     pub(crate) fn apply(&self, socket: &Socket) -> io::Result<()> {
         let mut params = TcpKeepalive::new();
