@@ -43,7 +43,7 @@ fn reverse(stream: TcpStream, peer: SocketAddr) {
                 break "said bye".to_string();
             }
             Ok(_) => reversed(&line),
-            Err(err @ rionet::Error::LineTooLong { .. }) => format!("error: {err}\n"),
+            Err(err @ rionet::RioError::LineTooLong { .. }) => format!("error: {err}\n"),
             Err(err) => break format!("dropped ({err})"),
         };
         if let Err(err) = out.write_all(reply.as_bytes()) {

@@ -1,58 +1,53 @@
-//! The crate's one error type.
+//! The umbrella error type, [`Error`], over the error of each layer.
 
-use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::Bytes;
+
+use crate::{ConnectError, ListenError, RioError};
 
 /// A `Result` whose error is [`rionet::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in rionet.
 ///
-/// Messages are lowercase, carry their context (host, port, address, byte
-/// counts) and have no trailing period. Every variant converts into an
-/// [`io::Error`] with the most relevant [`io::ErrorKind`], so rionet drops into
-/// code that speaks `io::Result`.
+/// Each layer returns its own error, so a function returns only what it can
+/// produce: [`ConnectError`] (connecting), [`ListenError`] (listening,
+/// binding), [`RioError`] (robust I/O). This umbrella takes each of them
+/// through `From`, so `?` collects them in one function returning
+/// [`rionet::Result`](Result). Messages are lowercase, carry their context
+/// (host, port, address, byte counts) and have no trailing period. Every
+/// variant converts into an [`io::Error`] with the most relevant
+/// [`io::ErrorKind`], so rionet drops into code that speaks `io::Result`.
+///
+/// # Examples
+///
+/// ```
+/// fn serve_once() -> rionet::Result<()> {
+///     let listener = rionet::open_listenfd(0)?; // ListenError
+///     let port = listener.local_addr()?.port(); // io::Error
+///     let mut client = rionet::open_clientfd("localhost", port)?; // ConnectError
+///     rionet::writen(&mut client, b"hi\n")?; // RioError
+///     Ok(())
+/// }
+/// serve_once()?;
+/// # Ok::<(), rionet::Error>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// Name resolution (`getaddrinfo` through [`std::net::ToSocketAddrs`]) failed.
-    #[error("failed to resolve {target}: {source}")]
-    Resolve {
-        /// What was being resolved, as `host:port`.
-        target: String,
-        /// The resolver's own error.
-        #[source]
-        source: io::Error,
-    },
+    /// Connecting failed: see [`ConnectError`].
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
 
-    /// Name resolution succeeded but gave no addresses.
-    #[error("{target} resolved to no addresses")]
-    NoAddresses {
-        /// What was being resolved, as `host:port`.
-        target: String,
-    },
+    /// Listening or binding failed: see [`ListenError`].
+    #[error(transparent)]
+    Listen(#[from] ListenError),
 
-    /// Every connection attempt failed; each one is listed.
-    #[error("could not connect to {target}: {}", AttemptList(attempts))]
-    Connect {
-        /// What was being connected to, as `host:port`.
-        target: String,
-        /// Every attempt, in the order they were started.
-        attempts: Vec<Attempt>,
-    },
-
-    /// Every address a listener could bind failed; each one is listed.
-    #[error("could not listen on port {port}: {}", AttemptList(attempts))]
-    Listen {
-        /// The port asked for (0 for an ephemeral one).
-        port: u16,
-        /// Every bind attempt, in order.
-        attempts: Vec<Attempt>,
-    },
+    /// A robust read or write, or a line read, failed: see [`RioError`].
+    #[error(transparent)]
+    Rio(#[from] RioError),
 
     /// A frame (declared or scanned) is larger than the framer's maximum.
     #[error("frame of {len} bytes exceeds the maximum of {max} bytes")]
@@ -78,31 +73,6 @@ pub enum Error {
     PartialFrame {
         /// The bytes of the unfinished frame, as they arrived.
         pending: Bytes,
-    },
-
-    /// A robust read or write ([`readn`](crate::readn),
-    /// [`writen`](crate::writen), [`RioReader::readnb`](crate::RioReader::readnb)
-    /// ...) failed after `transferred` bytes had already been moved. Those
-    /// bytes are not lost: they sit at the front of the caller's buffer (read)
-    /// or are already in the writer (write).
-    #[error("i/o error after {transferred} bytes: {source}")]
-    PartialIo {
-        /// Bytes read into, or written from, the caller's buffer before the
-        /// error.
-        transferred: usize,
-        /// The error that stopped the transfer; [`Error::kind`] is its kind.
-        #[source]
-        source: io::Error,
-    },
-
-    /// A line is longer than the reader's maximum line length. The line was
-    /// discarded; the reader carries on with the next line.
-    #[error("line of {len} bytes exceeds the maximum of {max} bytes")]
-    LineTooLong {
-        /// The line's length in bytes, its `\n` included.
-        len: u64,
-        /// The reader's maximum line length.
-        max: usize,
     },
 
     /// An encoder was handed a payload its decoder would not read back whole:
@@ -165,35 +135,27 @@ pub enum Error {
 }
 
 impl Error {
-    /// The attempts behind a [`Error::Connect`] or [`Error::Listen`], in the
-    /// order they were started; empty for every other variant.
-    pub fn attempts(&self) -> &[Attempt] {
+    /// The attempts behind a connect or listen failure, in the order they
+    /// were started; empty for every other error.
+    pub fn attempts(&self) -> &[crate::Attempt] {
         match self {
-            Error::Connect { attempts, .. } | Error::Listen { attempts, .. } => attempts,
+            Error::Connect(err) => err.attempts(),
+            Error::Listen(err) => err.attempts(),
             _ => &[],
         }
     }
 
-    /// The [`io::ErrorKind`] this error converts to.
-    ///
-    /// For a list of failed attempts, the most relevant one wins: a refusal or
-    /// a timeout outranks a reset, which outranks "address not available" or
-    /// "network unreachable" (std and tokio report whichever came last).
+    /// The [`io::ErrorKind`] this error converts to; for a layer's error,
+    /// that error's own `kind()`.
     pub fn kind(&self) -> io::ErrorKind {
         match self {
-            Error::Resolve { source, .. } => source.kind(),
-            Error::NoAddresses { .. } => io::ErrorKind::NotFound,
-            Error::Connect { attempts, .. } | Error::Listen { attempts, .. } => attempts
-                .iter()
-                .map(|a| a.error.kind())
-                .max_by_key(|&kind| kind_relevance(kind))
-                .unwrap_or(io::ErrorKind::Other),
+            Error::Connect(err) => err.kind(),
+            Error::Listen(err) => err.kind(),
+            Error::Rio(err) => err.kind(),
             Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
             Error::InvalidLength { .. } => io::ErrorKind::InvalidData,
             Error::LengthFieldOverflow { .. } => io::ErrorKind::InvalidInput,
             Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
-            Error::PartialIo { source, .. } => source.kind(),
-            Error::LineTooLong { .. } => io::ErrorKind::InvalidData,
             Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
                 io::ErrorKind::InvalidInput
             }
@@ -203,106 +165,27 @@ impl Error {
     }
 }
 
-/// Ranks error kinds by how much they tell the user about the peer.
-fn kind_relevance(kind: io::ErrorKind) -> u8 {
-    use io::ErrorKind::*;
-    match kind {
-        ConnectionRefused | TimedOut => 4,
-        ConnectionReset | ConnectionAborted | PermissionDenied | AddrInUse => 3,
-        AddrNotAvailable | NetworkUnreachable | HostUnreachable | NetworkDown => 1,
-        _ => 2,
-    }
-}
-
+/// An [`Error::Io`] passes through unchanged, and so does the `Io` of a
+/// [`RioError`]; every other error keeps its message inside an
+/// [`io::Error`] of its [`kind`](Error::kind).
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         match err {
             Error::Io(err) => err,
+            Error::Connect(err) => err.into(),
+            Error::Listen(err) => err.into(),
+            Error::Rio(err) => err.into(),
             other => io::Error::new(other.kind(), other),
         }
     }
 }
 
-/// One failed attempt to connect to, or bind, one address.
-#[derive(Debug)]
-pub struct Attempt {
-    /// The address tried.
-    pub addr: SocketAddr,
-    /// Why it failed.
-    pub error: io::Error,
-    /// How long the attempt ran before it failed or was abandoned.
-    pub elapsed: Duration,
-}
-
-impl fmt::Display for Attempt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} after {:?}", self.addr, self.error, self.elapsed)
-    }
-}
-
-/// Formats attempts as `a: err after t; b: err after t`.
-struct AttemptList<'a>(&'a [Attempt]);
-
-impl fmt::Display for AttemptList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("no address was tried");
-        }
-        for (i, attempt) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("; ")?;
-            }
-            write!(f, "{attempt}")?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
-
-    fn attempt(kind: io::ErrorKind) -> Attempt {
-        Attempt {
-            addr: "127.0.0.1:1".parse().unwrap(),
-            error: io::Error::from(kind),
-            elapsed: Duration::from_millis(1),
-        }
-    }
-
-    #[test]
-    fn a_refusal_outranks_an_unreachable_network_whatever_the_order() {
-        use io::ErrorKind::*;
-        for order in [
-            [NetworkUnreachable, ConnectionRefused],
-            [ConnectionRefused, NetworkUnreachable],
-        ] {
-            let err = Error::Connect {
-                target: "example:1".into(),
-                attempts: order.map(attempt).into(),
-            };
-            assert_eq!(io::Error::from(err).kind(), ConnectionRefused);
-        }
-        let err = Error::Connect {
-            target: "example:1".into(),
-            attempts: vec![attempt(AddrNotAvailable), attempt(TimedOut)],
-        };
-        assert_eq!(err.kind(), TimedOut);
-    }
-
-    #[test]
-    fn attempts_are_listed_in_the_message() {
-        let err = Error::Listen {
-            port: 80,
-            attempts: vec![attempt(io::ErrorKind::AddrInUse)],
-        };
-        let text = err.to_string();
-        assert!(
-            text.starts_with("could not listen on port 80: 127.0.0.1:1: "),
-            "{text}"
-        );
-        assert!(text.contains("after 1ms"), "{text}");
-    }
+    use crate::Attempt;
 
     #[test]
     fn io_errors_pass_through_unchanged() {
@@ -310,5 +193,37 @@ mod tests {
         let back = io::Error::from(err);
         assert_eq!(back.kind(), io::ErrorKind::BrokenPipe);
         assert_eq!(back.to_string(), "gone");
+        let err = Error::from(RioError::Io(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "slow",
+        )));
+        let back = io::Error::from(err);
+        assert_eq!(back.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(back.to_string(), "slow");
+    }
+
+    #[test]
+    fn layer_errors_keep_their_kind_message_and_attempts() {
+        let connect = ConnectError::AllFailed {
+            target: "example:1".into(),
+            attempts: vec![Attempt {
+                addr: "127.0.0.1:1".parse().unwrap(),
+                error: io::ErrorKind::ConnectionRefused.into(),
+                elapsed: Duration::from_millis(1),
+            }],
+        };
+        let text = connect.to_string();
+        let err = Error::from(connect);
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(err.attempts().len(), 1);
+        assert_eq!(err.to_string(), text);
+        let err = Error::from(RioError::LineTooLong { len: 9, max: 4 });
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(err.attempts().is_empty());
+        let back = io::Error::from(err);
+        assert_eq!(
+            back.to_string(),
+            "line of 9 bytes exceeds the maximum of 4 bytes"
+        );
     }
 }

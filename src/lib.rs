@@ -59,9 +59,15 @@
 //!
 //! # Errors
 //!
-//! Every fallible function returns [`rionet::Result`](Result), whose
-//! [`Error`] converts into [`std::io::Error`] with the most telling
-//! [`std::io::ErrorKind`], so `?` works in functions returning `io::Result`.
+//! One error type per layer, so each function returns only what it can
+//! produce and a caller can match on it: [`ConnectError`] (invalid host,
+//! resolver failure, every [`Attempt`] that failed), [`ListenError`] (every
+//! bind attempt), [`RioError`] (bytes moved before an I/O error, a line over
+//! the maximum). Each has `kind()` and converts into [`std::io::Error`] with
+//! the most telling [`std::io::ErrorKind`], so `?` works in functions
+//! returning `io::Result`. The umbrella [`Error`] (with
+//! [`rionet::Result`](Result)) takes every layer's error through `From`, for
+//! code that mixes layers.
 //!
 //! # Features
 //!
@@ -84,11 +90,21 @@ pub mod frame;
 mod net;
 mod rio;
 
-pub use error::{Attempt, Error, Result};
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) and
+/// [`BytesMut`](bytes::BytesMut) the codecs speak, re-exported so that its
+/// version always matches rionet's.
+///
+/// ```
+/// let frame = rionet::bytes::Bytes::from_static(b"hello");
+/// assert_eq!(frame.len(), 5);
+/// ```
+pub use bytes;
+pub use error::{Error, Result};
 pub use net::{
-    Connector, ListenOptions, Server, ServerHandle, bind_udp, open_clientfd, open_listenfd,
+    Attempt, ConnectError, Connector, Keepalive, ListenError, ListenOptions, Server, ServerHandle,
+    bind_udp, open_clientfd, open_listenfd,
 };
-pub use rio::{LinePolicy, RioReader, readn, writen, writen_vectored};
+pub use rio::{LinePolicy, RioError, RioReader, readn, writen, writen_vectored};
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

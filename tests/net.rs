@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rionet::{Connector, Error, ListenOptions, open_clientfd, open_listenfd};
+use rionet::{ConnectError, Connector, Keepalive, ListenOptions, open_clientfd, open_listenfd};
 use util::{IO_TIMEOUT, refusing_port, with_timeouts};
 
 /// A listener that serves one echo round trip per connection, until it has
@@ -181,7 +181,7 @@ fn open_clientfd_to_a_closed_port_names_host_and_port() {
     let (addr, _reserved) = closed_port("127.0.0.1");
     let port = addr.port();
     let err = open_clientfd("127.0.0.1", port).unwrap_err();
-    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(matches!(err, ConnectError::AllFailed { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
@@ -191,15 +191,69 @@ fn open_clientfd_to_a_closed_port_names_host_and_port() {
 fn unresolvable_name_reports_host_port_and_resolver_message() {
     let err = open_clientfd("no-such-host.invalid", 80).unwrap_err();
     match &err {
-        Error::Resolve { target, source } => {
+        ConnectError::Resolve { target, source } => {
             assert_eq!(target, "no-such-host.invalid:80");
             assert!(!source.to_string().is_empty());
         }
         other => panic!("expected a resolver error, got {other:?}"),
     }
+    // Whatever std's own kind for a getaddrinfo failure, the user gets one
+    // to match on.
+    assert_eq!(err.kind(), io::ErrorKind::NotFound);
     let text = err.to_string();
     assert!(text.contains("no-such-host.invalid:80"), "{text}");
     assert!(text.starts_with("failed to resolve"), "{text}");
+}
+
+#[test]
+fn a_host_with_a_port_in_it_is_an_invalid_host_not_a_lookup() {
+    for host in ["localhost:80", "127.0.0.1:80", "[localhost]"] {
+        let err = open_clientfd(host, 80).unwrap_err();
+        assert!(
+            matches!(&err, ConnectError::InvalidHost { host: h } if h == host),
+            "{host}: {err:?}"
+        );
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("invalid host {host:?}")),
+            "{text}"
+        );
+        assert!(!text.contains(&format!("[{host}]")), "{text}");
+    }
+}
+
+#[test]
+fn ipv6_literals_connect_with_or_without_brackets() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        return; // no IPv6 loopback on this host
+    };
+    let port = listener.local_addr().unwrap().port();
+    for host in ["::1", "[::1]"] {
+        let stream = open_clientfd(host, port).unwrap();
+        assert!(stream.peer_addr().unwrap().is_ipv6(), "{host}");
+    }
+}
+
+#[test]
+fn connect_addrs_with_no_address_says_so() {
+    let err = Connector::new().connect_addrs(&[]).unwrap_err();
+    assert!(matches!(err, ConnectError::NoAddressGiven), "{err:?}");
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert_eq!(err.to_string(), "no address to connect to was given");
+    assert!(err.attempts().is_empty());
+}
+
+#[test]
+fn connect_errors_convert_into_the_umbrella_and_io_errors() {
+    let (addr, _reserved) = closed_port("127.0.0.1");
+    let err: rionet::Error = open_clientfd("127.0.0.1", addr.port()).unwrap_err().into();
+    assert!(matches!(err, rionet::Error::Connect(_)), "{err:?}");
+    assert_eq!(err.attempts().len(), 1);
+    assert_eq!(
+        io::Error::from(err).kind(),
+        io::ErrorKind::ConnectionRefused
+    );
 }
 
 #[test]
@@ -257,12 +311,27 @@ fn socket_options_reach_the_connected_stream() {
     let stream = Connector::new()
         .nodelay(false)
         .keepalive(Some(
-            socket2::TcpKeepalive::new().with_time(Duration::from_secs(30)),
+            Keepalive::new()
+                .idle(Duration::from_secs(30))
+                .interval(Duration::from_secs(7))
+                .retries(3),
         ))
         .connect("127.0.0.1", port)
         .unwrap();
     assert!(!stream.nodelay().unwrap());
-    assert!(socket2::SockRef::from(&stream).keepalive().unwrap());
+    let socket = socket2::SockRef::from(&stream);
+    assert!(socket.keepalive().unwrap());
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            socket.tcp_keepalive_time().unwrap(),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            socket.tcp_keepalive_interval().unwrap(),
+            Duration::from_secs(7)
+        );
+        assert_eq!(socket.tcp_keepalive_retries().unwrap(), 3);
+    }
 }
 
 /// The server closes first, so its side of the connection sits in
@@ -304,7 +373,7 @@ fn a_port_in_use_is_reported_not_papered_over() {
     let first = open_listenfd(0).unwrap();
     let port = first.local_addr().unwrap().port();
     let err = open_listenfd(port).unwrap_err();
-    assert!(matches!(err, Error::Listen { .. }), "{err:?}");
+    assert_eq!(err.port(), port);
     assert_eq!(err.kind(), io::ErrorKind::AddrInUse, "{err}");
     assert!(err.to_string().contains(&format!("port {port}")), "{err}");
     assert!(!err.attempts().is_empty());

@@ -7,7 +7,7 @@ use std::io::{self, BufRead, ErrorKind, IoSlice, Read, Write};
 use std::thread;
 
 use proptest::prelude::*;
-use rionet::{Error, LinePolicy, RioReader, readn, writen, writen_vectored};
+use rionet::{LinePolicy, RioError, RioReader, readn, writen, writen_vectored};
 use util::{ScriptedReader, ScriptedWriter, Step, tcp_pair};
 
 fn data(s: &[u8]) -> Step {
@@ -19,9 +19,9 @@ fn fail(kind: ErrorKind) -> Step {
 }
 
 /// The `transferred` count and error kind of a `PartialIo`, or panics.
-fn partial(err: Error) -> (usize, ErrorKind) {
+fn partial(err: RioError) -> (usize, ErrorKind) {
     match err {
-        Error::PartialIo {
+        RioError::PartialIo {
             transferred,
             source,
         } => (transferred, source.kind()),
@@ -156,7 +156,7 @@ fn writen_error_keeps_the_count() {
     let err = writen(&mut w, b"abcdef").unwrap_err();
     let io_err: io::Error = err.into();
     assert_eq!(io_err.kind(), ErrorKind::BrokenPipe);
-    let inner = io_err.into_inner().unwrap().downcast::<Error>().unwrap();
+    let inner = io_err.into_inner().unwrap().downcast::<RioError>().unwrap();
     assert_eq!(partial(*inner), (4, ErrorKind::BrokenPipe));
 }
 
@@ -309,7 +309,7 @@ fn would_block_mid_line_keeps_the_partial_line() {
     let mut r = rio([data(b"par"), fail(ErrorKind::WouldBlock), data(b"tial\nx")]);
     let mut line = b"old:".to_vec();
     let err = r.readlineb(&mut line).unwrap_err();
-    assert!(matches!(err, Error::Io(_)));
+    assert!(matches!(err, RioError::Io(_)));
     assert_eq!(err.kind(), ErrorKind::WouldBlock);
     assert_eq!(line, b"old:", "nothing appended on error");
     assert_eq!(r.buffer(), b"par", "partial line stays buffered");
@@ -335,7 +335,7 @@ fn too_long_line_is_an_error_then_the_next_line_reads() {
         let err = r.read_line_slice().unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
         assert!(
-            matches!(err, Error::LineTooLong { len: 11, max: 5 }),
+            matches!(err, RioError::LineTooLong { len: 11, max: 5 }),
             "{err:?}"
         );
         assert_eq!(
@@ -355,7 +355,7 @@ fn max_line_boundaries() {
     assert_eq!(r.read_line_slice().unwrap(), b"abcd\n");
     assert!(matches!(
         r.read_line_slice(),
-        Err(Error::LineTooLong { len: 6, max: 5 })
+        Err(RioError::LineTooLong { len: 6, max: 5 })
     ));
     // Unterminated last line of max bytes: fine.
     let mut r = rio([data(b"abcde")]);
@@ -367,7 +367,7 @@ fn max_line_boundaries() {
     r.max_line(5);
     assert!(matches!(
         r.read_line_slice(),
-        Err(Error::LineTooLong { len: 6, max: 5 })
+        Err(RioError::LineTooLong { len: 6, max: 5 })
     ));
     assert_eq!(r.read_line_slice().unwrap(), b"");
 }
@@ -403,7 +403,7 @@ fn would_block_while_discarding_a_long_line_resumes_the_discard() {
     );
     assert!(matches!(
         r.read_line_slice(),
-        Err(Error::LineTooLong { len: 11, max: 4 })
+        Err(RioError::LineTooLong { len: 11, max: 4 })
     ));
     assert_eq!(r.read_line_slice().unwrap(), b"ok\n");
 
@@ -422,6 +422,89 @@ fn would_block_while_discarding_a_long_line_resumes_the_discard() {
     assert_eq!(r.read_line_slice().unwrap(), b"ok\n");
 }
 
+/// The script of issue 9: a line over `max_line(4)` whose discard is cut by
+/// `WouldBlock`, then what follows it.
+fn interrupted_discard(policy: LinePolicy) -> RioReader<ScriptedReader> {
+    let mut r = rio([
+        data(b"0123456789"),
+        fail(ErrorKind::WouldBlock),
+        data(b"ABCDEF\nnext line\n"),
+    ]);
+    r.max_line(4).line_policy(policy);
+    let mut line = Vec::new();
+    let err = r.readlineb(&mut line).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    assert!(line.is_empty() && r.buffer().is_empty());
+    r
+}
+
+/// Whether `err` (directly or inside an `io::Error`) is `LineTooLong`.
+fn too_long(err: &RioError) -> Option<(u64, usize)> {
+    match err {
+        RioError::LineTooLong { len, max } => Some((*len, *max)),
+        RioError::Io(io) => match io.get_ref()?.downcast_ref::<RioError>()? {
+            RioError::LineTooLong { len, max } => Some((*len, *max)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[test]
+fn readnb_after_an_interrupted_discard_reports_the_line_first() {
+    for policy in [LinePolicy::Error, LinePolicy::Truncate] {
+        let mut r = interrupted_discard(policy);
+        let mut buf = [0u8; 8];
+        let err = r.readnb(&mut buf).unwrap_err();
+        assert_eq!(too_long(&err), Some((17, 4)), "{policy:?}: {err:?}");
+        assert_eq!(buf, [0; 8], "no byte of the line comes back as data");
+        assert_eq!(r.readnb(&mut buf).unwrap(), 8);
+        assert_eq!(&buf, b"next lin");
+    }
+}
+
+#[test]
+fn read_and_fill_buf_after_an_interrupted_discard_report_the_line_first() {
+    let mut r = interrupted_discard(LinePolicy::Error);
+    let mut buf = [0u8; 8];
+    let err = r.read(&mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidData);
+    assert_eq!(too_long(&RioError::Io(err)), Some((17, 4)));
+    assert_eq!(r.read(&mut buf).unwrap(), 8);
+    assert_eq!(&buf, b"next lin");
+
+    let mut r = interrupted_discard(LinePolicy::Error);
+    r.consume(3); // nothing is buffered: the discard stays pending
+    let err = r.fill_buf().unwrap_err();
+    assert_eq!(too_long(&RioError::Io(err)), Some((17, 4)));
+    assert_eq!(r.fill_buf().unwrap(), b"next line\n");
+}
+
+#[test]
+fn a_discard_interrupted_twice_is_resumed_by_readnb() {
+    let mut r = rio([
+        data(b"0123456789"),
+        fail(ErrorKind::WouldBlock),
+        data(b"ABC"),
+        fail(ErrorKind::WouldBlock),
+        data(b"DEF\nok"),
+    ]);
+    r.max_line(4);
+    assert_eq!(
+        r.read_line_slice().unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    let mut buf = [0u8; 2];
+    // The second WouldBlock comes mid-discard: nothing read, try again.
+    assert_eq!(
+        partial(r.readnb(&mut buf).unwrap_err()),
+        (0, ErrorKind::WouldBlock)
+    );
+    assert_eq!(too_long(&r.readnb(&mut buf).unwrap_err()), Some((17, 4)));
+    assert_eq!(r.readnb(&mut buf).unwrap(), 2);
+    assert_eq!(&buf, b"ok");
+}
+
 #[test]
 fn a_huge_line_never_grows_the_buffer_past_the_limit() {
     let mut input = vec![b'x'; 1 << 20];
@@ -431,7 +514,7 @@ fn a_huge_line_never_grows_the_buffer_past_the_limit() {
     r.max_line(1000);
     assert!(matches!(
         r.read_line_slice(),
-        Err(Error::LineTooLong {
+        Err(RioError::LineTooLong {
             len: 1_048_577,
             max: 1000
         })
@@ -609,7 +692,7 @@ fn read_lines(r: &mut RioReader<ScriptedReader>, zero_copy: bool, bound: usize) 
                 Some(len) => Got::Truncated(line, len),
                 None => Got::Line(line),
             }),
-            Err(Error::LineTooLong { len, .. }) => out.push(Got::TooLong(len)),
+            Err(RioError::LineTooLong { len, .. }) => out.push(Got::TooLong(len)),
             Err(e) if e.kind() == ErrorKind::WouldBlock => {}
             Err(e) => panic!("unexpected error {e:?}"),
         }
@@ -761,9 +844,9 @@ fn memchr_pos(s: &[u8]) -> Option<usize> {
 #[derive(Debug, Clone)]
 enum Op {
     /// `read_line_slice` (first true) or `readlineb`; repeated after
-    /// `WouldBlock` if the second is true or the line is over the maximum
-    /// (a discard abandoned midway would drop an unknown count of bytes),
-    /// else tried once: a partial line must stay buffered for the next call.
+    /// `WouldBlock` if the second is true, else tried once: a partial line
+    /// must stay buffered for the next call, and an over-long line whose
+    /// discard was cut must be reported by whatever read comes next.
     Line(bool, bool),
     /// `readnb` of this many bytes, resumed after `WouldBlock`.
     Readnb(usize),
@@ -782,8 +865,32 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// For a raw read after a line read left an over-long line half discarded:
+/// whether the read reported that line as too long instead of returning data
+/// (then the model moves past the line). Reporting it is wrong in any other
+/// state, and so is any other error.
+fn skip_reported<T>(
+    result: &Result<T, RioError>,
+    pending_long: &mut bool,
+    rest: &mut &[u8],
+) -> Result<bool, TestCaseError> {
+    let Err(err) = result else {
+        *pending_long = false;
+        return Ok(false);
+    };
+    let Some((len, _)) = too_long(err) else {
+        return Err(TestCaseError::fail(format!("unexpected error {err:?}")));
+    };
+    let line = memchr_pos(rest).map_or(rest.len(), |i| i + 1);
+    prop_assert!(*pending_long, "LineTooLong with no line pending");
+    prop_assert_eq!(len, line as u64);
+    *rest = &rest[line..];
+    *pending_long = false;
+    Ok(true)
+}
+
 /// Calls `f` up to `tries` times while it fails with `WouldBlock`.
-fn unblock<T>(tries: usize, mut f: impl FnMut() -> rionet::Result<T>) -> rionet::Result<T> {
+fn unblock<T>(tries: usize, mut f: impl FnMut() -> Result<T, RioError>) -> Result<T, RioError> {
     for _ in 1..tries {
         match f() {
             Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
@@ -816,11 +923,13 @@ proptest! {
         let mut r = RioReader::with_capacity(capacity, reader);
         r.max_line(max).line_policy(policy);
         let mut rest: &[u8] = &input;
+        // Whether the last line read left an over-long line half discarded.
+        let mut pending_long = false;
         for op in ops {
             match op {
                 Op::Line(zero_copy, patient) => {
                     let len = memchr_pos(rest).map_or(rest.len(), |i| i + 1);
-                    let tries = if patient || len > max { 100 } else { 1 };
+                    let tries = if patient { 100 } else { 1 };
                     let got = unblock(tries, || {
                         let mut owned = Vec::new();
                         if zero_copy {
@@ -837,22 +946,30 @@ proptest! {
                     };
                     match got {
                         Ok(line) => prop_assert_eq!(Ok((line, r.truncated())), want),
-                        Err(Error::LineTooLong { len, .. }) => prop_assert_eq!(Err(len), want),
-                        Err(e) if e.kind() == ErrorKind::WouldBlock && tries == 1 => continue,
+                        Err(RioError::LineTooLong { len, .. }) => prop_assert_eq!(Err(len), want),
+                        Err(e) if e.kind() == ErrorKind::WouldBlock && tries == 1 => {
+                            // An over-long line may now be half discarded.
+                            pending_long = len > max;
+                            continue;
+                        }
                         Err(e) => panic!("unexpected error {e:?}"),
                     }
+                    pending_long = false;
                     rest = &rest[len..];
                 }
                 Op::Readnb(n) => {
                     let mut buf = vec![0u8; n];
                     let mut got = 0;
                     let done = unblock(100, || match r.readnb(&mut buf[got..]) {
-                        Err(Error::PartialIo { transferred, source }) => {
+                        Err(RioError::PartialIo { transferred, source }) => {
                             got += transferred;
-                            Err(Error::Io(source))
+                            Err(RioError::Io(source))
                         }
                         other => other,
                     });
+                    if skip_reported(&done, &mut pending_long, &mut rest)? {
+                        continue;
+                    }
                     got += done.unwrap();
                     let want = n.min(rest.len());
                     prop_assert_eq!(&buf[..got], &rest[..want]);
@@ -860,13 +977,21 @@ proptest! {
                 }
                 Op::Read(n) => {
                     let mut buf = vec![0u8; n];
-                    let got = unblock(100, || Ok(r.read(&mut buf)?)).unwrap();
+                    let got = unblock(100, || Ok(r.read(&mut buf)?));
+                    if skip_reported(&got, &mut pending_long, &mut rest)? {
+                        continue;
+                    }
+                    let got = got.unwrap();
                     prop_assert!(got > 0 || n == 0 || rest.is_empty());
                     prop_assert_eq!(&buf[..got], &rest[..got]);
                     rest = &rest[got..];
                 }
                 Op::FillConsume(n) => {
-                    let buffered = unblock(100, || Ok(r.fill_buf()?.to_vec())).unwrap();
+                    let buffered = unblock(100, || Ok(r.fill_buf()?.to_vec()));
+                    if skip_reported(&buffered, &mut pending_long, &mut rest)? {
+                        continue;
+                    }
+                    let buffered = buffered.unwrap();
                     prop_assert!(!buffered.is_empty() || rest.is_empty());
                     prop_assert_eq!(&buffered[..], &rest[..buffered.len()]);
                     let n = n.min(buffered.len());

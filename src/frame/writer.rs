@@ -5,7 +5,7 @@ use std::io::{IoSlice, Write};
 use bytes::{Buf, BytesMut};
 
 use crate::frame::Encoder;
-use crate::{Error, Result, writen, writen_vectored};
+use crate::{Error, Result, RioError, writen, writen_vectored};
 
 /// Default buffer capacity, and the payload size from which a frame goes out
 /// with a vectored write instead of through the buffer: 8 KiB.
@@ -368,13 +368,13 @@ fn write_parts<W: Write>(
 /// bytes it moved and its result, with the underlying I/O error as
 /// [`Error::Io`] (the bytes not moved stay buffered, so the count is ours
 /// to keep, not the caller's).
-fn moved(result: Result<()>, total: usize) -> (usize, Result<()>) {
+fn moved(result: Result<(), RioError>, total: usize) -> (usize, Result<()>) {
     match result {
         Ok(()) => (total, Ok(())),
-        Err(Error::PartialIo {
+        Err(RioError::PartialIo {
             transferred,
             source,
         }) => (transferred, Err(Error::Io(source))),
-        Err(other) => (0, Err(other)),
+        Err(other) => (0, Err(other.into())),
     }
 }

@@ -3,14 +3,18 @@
 
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Protocol, Socket, TcpKeepalive, Type};
+use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::{Attempt, Error, Result};
+use super::error::{Attempt, ConnectError};
+use super::keepalive::Keepalive;
+
+/// What connecting returns.
+type Result<T, E = ConnectError> = std::result::Result<T, E>;
 
 /// Opens a TCP connection to `host` on `port`: CS:APP's `open_clientfd`.
 ///
@@ -36,8 +40,11 @@ use crate::{Attempt, Error, Result};
 ///
 /// # Errors
 ///
-/// [`Error::Resolve`] (with host, port and the resolver's message),
-/// [`Error::NoAddresses`], or [`Error::Connect`] listing every attempt.
+/// A [`ConnectError`]: [`InvalidHost`](ConnectError::InvalidHost) for a
+/// host with `:` that is not an IPv6 literal (`"localhost:80"`: give the
+/// port separately), [`Resolve`](ConnectError::Resolve) (with host, port and
+/// the resolver's message), [`NoAddresses`](ConnectError::NoAddresses), or
+/// [`AllFailed`](ConnectError::AllFailed) listing every attempt.
 pub fn open_clientfd(host: &str, port: u16) -> Result<TcpStream> {
     Connector::new().connect(host, port)
 }
@@ -83,7 +90,7 @@ pub struct Connector {
     timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
     nodelay: bool,
-    keepalive: Option<TcpKeepalive>,
+    keepalive: Option<Keepalive>,
 }
 
 impl Default for Connector {
@@ -141,7 +148,7 @@ impl Connector {
 
     /// An overall deadline for the whole connect, name resolution included;
     /// `None` for no deadline. When it passes, pending attempts are
-    /// cancelled and the [`Error::Connect`] lists every address, those still
+    /// cancelled and the [`ConnectError::AllFailed`] lists every address, those still
     /// pending or never tried as timed out ([`io::ErrorKind::TimedOut`]).
     ///
     /// # Examples
@@ -198,8 +205,10 @@ impl Connector {
         self
     }
 
-    /// `SO_KEEPALIVE` with these parameters on the connected socket; `None`
-    /// leaves keepalive off.
+    /// `SO_KEEPALIVE` with these parameters (`TCP_KEEPIDLE`,
+    /// `TCP_KEEPINTVL`, `TCP_KEEPCNT`, see [`Keepalive`] for what each
+    /// platform supports) on the connected socket; `None` leaves keepalive
+    /// off.
     ///
     /// # Examples
     ///
@@ -207,15 +216,15 @@ impl Connector {
     /// # fn main() -> rionet::Result<()> {
     /// use std::time::Duration;
     ///
-    /// use socket2::TcpKeepalive;
+    /// use rionet::Keepalive;
     ///
     /// let stream = rionet::Connector::new()
-    ///     .keepalive(Some(TcpKeepalive::new().with_time(Duration::from_secs(60))))
+    ///     .keepalive(Some(Keepalive::new().idle(Duration::from_secs(60))))
     ///     .connect("localhost", 15213)?;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn keepalive(&mut self, keepalive: Option<TcpKeepalive>) -> &mut Self {
+    pub fn keepalive(&mut self, keepalive: Option<Keepalive>) -> &mut Self {
         self.keepalive = keepalive;
         self
     }
@@ -225,9 +234,11 @@ impl Connector {
     ///
     /// # Errors
     ///
-    /// [`Error::Resolve`], [`Error::NoAddresses`], or [`Error::Connect`]
-    /// listing every attempt; also an [`Error::Io`] if a socket option on the
-    /// connected socket cannot be set (the socket is closed then).
+    /// As for [`open_clientfd`]: [`ConnectError::InvalidHost`],
+    /// [`ConnectError::Resolve`], [`ConnectError::NoAddresses`], or
+    /// [`ConnectError::AllFailed`] listing every attempt; also
+    /// [`ConnectError::Configure`] if a socket option on the connected socket
+    /// cannot be set (the socket is closed then).
     ///
     /// # Examples
     ///
@@ -242,10 +253,7 @@ impl Connector {
     /// ```
     pub fn connect(&self, host: &str, port: u16) -> Result<TcpStream> {
         let start = Instant::now();
-        let bare = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(host);
+        let bare = bare_host(host)?;
         let target = if bare.contains(':') {
             format!("[{bare}]:{port}")
         } else {
@@ -290,8 +298,9 @@ impl Connector {
     ///
     /// # Errors
     ///
-    /// [`Error::NoAddresses`] for an empty slice, or [`Error::Connect`]
-    /// listing every attempt.
+    /// [`ConnectError::NoAddressGiven`] for an empty slice,
+    /// [`ConnectError::AllFailed`] listing every attempt, or
+    /// [`ConnectError::Configure`].
     ///
     /// # Examples
     ///
@@ -309,12 +318,10 @@ impl Connector {
     /// ```
     pub fn connect_addrs(&self, addrs: &[SocketAddr]) -> Result<TcpStream> {
         let target = match addrs {
+            [] => return Err(ConnectError::NoAddressGiven),
             [one] => one.to_string(),
             _ => format!("{addrs:?}"),
         };
-        if addrs.is_empty() {
-            return Err(Error::NoAddresses { target });
-        }
         self.race(&target, addrs.to_vec(), Instant::now())
     }
 
@@ -347,12 +354,12 @@ impl Connector {
                 })
             }
         };
-        let addrs: Vec<SocketAddr> = resolved.map_err(|source| Error::Resolve {
+        let addrs: Vec<SocketAddr> = resolved.map_err(|source| ConnectError::Resolve {
             target: target.to_owned(),
             source,
         })?;
         if addrs.is_empty() {
-            return Err(Error::NoAddresses {
+            return Err(ConnectError::NoAddresses {
                 target: target.to_owned(),
             });
         }
@@ -399,7 +406,7 @@ impl Connector {
             }
             if pending == 0 {
                 let attempts = failures.into_iter().flatten().collect();
-                return Err(Error::Connect {
+                return Err(ConnectError::AllFailed {
                     target: target.to_owned(),
                     attempts,
                 });
@@ -423,7 +430,7 @@ impl Connector {
             match result {
                 Ok(socket) => {
                     cancel_pending(&mut started);
-                    return self.finish(socket);
+                    return self.finish(socket, order[index]);
                 }
                 Err(error) => {
                     failures[index] = Some(Attempt {
@@ -465,13 +472,16 @@ impl Connector {
         Ok(cancel)
     }
 
-    /// Applies the socket options to the winner.
-    fn finish(&self, socket: Socket) -> Result<TcpStream> {
-        socket.set_tcp_nodelay(self.nodelay)?;
-        if let Some(keepalive) = &self.keepalive {
-            socket.set_keepalive(true)?;
-            socket.set_tcp_keepalive(keepalive)?;
-        }
+    /// Applies the socket options to the winner, connected to `addr`.
+    fn finish(&self, socket: Socket, addr: SocketAddr) -> Result<TcpStream> {
+        let configure = || -> io::Result<()> {
+            socket.set_tcp_nodelay(self.nodelay)?;
+            if let Some(keepalive) = &self.keepalive {
+                keepalive.apply(&socket)?;
+            }
+            Ok(())
+        };
+        configure().map_err(|source| ConnectError::Configure { addr, source })?;
         Ok(socket.into())
     }
 
@@ -484,7 +494,7 @@ impl Connector {
         order: &[SocketAddr],
         mut started: Vec<(Instant, Option<Socket>)>,
         failures: Vec<Option<Attempt>>,
-    ) -> Error {
+    ) -> ConnectError {
         let timeout = self.timeout.unwrap_or_default();
         let timed_out = |what: &str| {
             io::Error::new(
@@ -510,7 +520,7 @@ impl Connector {
             elapsed: Duration::ZERO,
         }));
         cancel_pending(&mut started);
-        Error::Connect {
+        ConnectError::AllFailed {
             target: target.to_owned(),
             attempts,
         }
@@ -525,6 +535,25 @@ fn cancel_pending(started: &mut [(Instant, Option<Socket>)]) {
             let _ = socket.shutdown(std::net::Shutdown::Both);
         }
     }
+}
+
+/// The host without the brackets of a bracketed IPv6 literal; refuses a host
+/// with `:` (or brackets) that is not an IPv6 literal, such as `localhost:80`,
+/// which would otherwise reach the resolver as `[localhost:80]:80`. A zone
+/// (`fe80::1%eth0`) is left to the resolver.
+fn bare_host(host: &str) -> Result<&str> {
+    let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    let bare = bracketed.unwrap_or(host);
+    let is_ipv6 = || {
+        let addr = bare.split_once('%').map_or(bare, |(addr, _zone)| addr);
+        addr.parse::<Ipv6Addr>().is_ok()
+    };
+    if (bracketed.is_some() || bare.contains(':')) && !is_ipv6() {
+        return Err(ConnectError::InvalidHost {
+            host: host.to_owned(),
+        });
+    }
+    Ok(bare)
 }
 
 /// Orders addresses as RFC 8305 section 4 asks, with a first-family count of
@@ -585,6 +614,28 @@ mod tests {
             addr("127.0.0.2:1"),
         ];
         assert_eq!(interleave_families(addrs.clone()), addrs);
+    }
+
+    #[test]
+    fn a_host_with_a_colon_must_be_an_ipv6_literal() {
+        assert_eq!(bare_host("::1").unwrap(), "::1");
+        assert_eq!(bare_host("[::1]").unwrap(), "::1");
+        assert_eq!(bare_host("fe80::1%eth0").unwrap(), "fe80::1%eth0");
+        assert_eq!(bare_host("localhost").unwrap(), "localhost");
+        for bad in [
+            "localhost:80",
+            "127.0.0.1:80",
+            "[localhost]",
+            "[::1]:80",
+            "::g",
+        ] {
+            let err = bare_host(bad).unwrap_err();
+            assert!(
+                matches!(&err, ConnectError::InvalidHost { host } if host == bad),
+                "{bad}: {err:?}"
+            );
+            assert!(err.to_string().starts_with("invalid host "), "{err}");
+        }
     }
 
     #[test]

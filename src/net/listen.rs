@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::{Attempt, Error, Result};
+use super::error::{Attempt, ListenError};
 
 /// Opens a listening TCP socket on `port` on every local address: CS:APP's
 /// `open_listenfd`.
@@ -39,8 +39,8 @@ use crate::{Attempt, Error, Result};
 ///
 /// # Errors
 ///
-/// [`Error::Listen`] listing every address tried, when none could be bound.
-pub fn open_listenfd(port: u16) -> Result<TcpListener> {
+/// A [`ListenError`] listing every address tried, when none could be bound.
+pub fn open_listenfd(port: u16) -> Result<TcpListener, ListenError> {
     ListenOptions::new().listen(port)
 }
 
@@ -188,7 +188,7 @@ impl ListenOptions {
     ///
     /// # Errors
     ///
-    /// [`Error::Listen`] listing each address tried and why it failed.
+    /// A [`ListenError`] listing each address tried and why it failed.
     ///
     /// # Examples
     ///
@@ -199,8 +199,9 @@ impl ListenOptions {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn listen(&self, port: u16) -> Result<TcpListener> {
+    pub fn listen(&self, port: u16) -> Result<TcpListener, ListenError> {
         bind_wildcard(self.bind_addr, port, |addr| self.bind(addr))
+            .map_err(|attempts| ListenError::tcp(port, attempts))
     }
 
     fn bind(&self, addr: SocketAddr) -> io::Result<TcpListener> {
@@ -221,12 +222,12 @@ impl ListenOptions {
 }
 
 /// Binds `ip` (or, for `None`, `[::]` and then, only where the host has no
-/// IPv6, `0.0.0.0`) on `port` with `bind`, listing every failure.
+/// IPv6, `0.0.0.0`) on `port` with `bind`; when none binds, every attempt.
 pub(crate) fn bind_wildcard<T>(
     ip: Option<IpAddr>,
     port: u16,
     bind: impl Fn(SocketAddr) -> io::Result<T>,
-) -> Result<T> {
+) -> Result<T, Vec<Attempt>> {
     let candidates = match ip {
         Some(ip) => vec![ip],
         None => vec![Ipv6Addr::UNSPECIFIED.into(), Ipv4Addr::UNSPECIFIED.into()],
@@ -250,7 +251,7 @@ pub(crate) fn bind_wildcard<T>(
             }
         }
     }
-    Err(Error::Listen { port, attempts })
+    Err(attempts)
 }
 
 /// Whether an error from an IPv6 socket means the host has no IPv6 at all.

@@ -5,8 +5,8 @@ use std::net::UdpSocket;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::Result;
-use crate::net::listen::bind_wildcard;
+use super::error::ListenError;
+use super::listen::bind_wildcard;
 
 /// Binds a UDP socket on `port` on every local address, for servers that
 /// answer datagrams from IPv4 and IPv6 peers alike.
@@ -35,10 +35,10 @@ use crate::net::listen::bind_wildcard;
 ///
 /// # Errors
 ///
-/// [`Error::Listen`](crate::Error::Listen) listing each address tried (a port
+/// A [`ListenError`] listing each address tried (a port
 /// already in use is reported, not papered over with an IPv4-only socket). A
 /// socket that fails any step is closed.
-pub fn bind_udp(port: u16) -> Result<UdpSocket> {
+pub fn bind_udp(port: u16) -> Result<UdpSocket, ListenError> {
     bind_wildcard(None, port, |addr| {
         let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
         if addr.is_ipv6() {
@@ -47,4 +47,5 @@ pub fn bind_udp(port: u16) -> Result<UdpSocket> {
         socket.bind(&addr.into())?;
         Ok(socket.into())
     })
+    .map_err(|attempts| ListenError::udp(port, attempts))
 }

@@ -1,12 +1,13 @@
-//! Bounded line reads on `RioReader`: `readlineb`, `read_line_slice` and the
-//! policy for over-long lines.
+//! Bounded lines: the policy for over-long lines and the line scanner that
+//! `RioReader`'s line reads run on its buffer.
 
 use std::io::Read;
 
-use super::reader::RioReader;
-use crate::{Error, Result};
+use super::buffer::Buffer;
+use super::error::RioError;
+use super::scan::NewlineFinder;
 
-/// What a [`RioReader`] does with a line longer than its maximum line length.
+/// What a [`RioReader`](crate::RioReader) does with a line longer than its maximum line length.
 ///
 /// Either way the long line is never buffered whole (memory stays bounded
 /// by the maximum), its bytes up to and including the next `\n` are used up,
@@ -15,13 +16,13 @@ use crate::{Error, Result};
 /// # Examples
 ///
 /// ```
-/// use rionet::{Error, LinePolicy, RioReader};
+/// use rionet::{LinePolicy, RioError, RioReader};
 ///
 /// let input = &b"way too long\nok\n"[..];
 ///
 /// let mut rio = RioReader::new(input);
 /// rio.max_line(4); // LinePolicy::Error is the default
-/// assert!(matches!(rio.read_line_slice(), Err(Error::LineTooLong { len: 13, max: 4 })));
+/// assert!(matches!(rio.read_line_slice(), Err(RioError::LineTooLong { len: 13, max: 4 })));
 /// assert_eq!(rio.read_line_slice()?, b"ok\n");
 ///
 /// let mut rio = RioReader::new(input);
@@ -30,24 +31,25 @@ use crate::{Error, Result};
 /// assert_eq!(rio.truncated(), Some(13));
 /// assert_eq!(rio.read_line_slice()?, b"ok\n");
 /// assert_eq!(rio.truncated(), None);
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::RioError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LinePolicy {
-    /// The line read fails with [`Error::LineTooLong`], which carries the
+    /// The line read fails with [`RioError::LineTooLong`], which carries the
     /// line's full length; the line is discarded. The default: a peer that
     /// breaks the protocol is told so.
     #[default]
     Error,
     /// The line read returns the line's first `max_line` bytes (so without
-    /// its `\n`) and discards the rest; [`RioReader::truncated`] then
+    /// its `\n`) and discards the rest;
+    /// [`RioReader::truncated`](crate::RioReader::truncated) then
     /// returns the line's full length.
     Truncate,
 }
 
 /// What the line reader carries from one call to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum LineState {
+enum LineState {
     /// Nothing: the next line starts at the first buffered byte.
     Clean,
     /// A line read stopped (on an I/O error) while discarding an over-long
@@ -59,7 +61,7 @@ pub(super) enum LineState {
 
 /// An over-long line being discarded up to its `\n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Skipping {
+struct Skipping {
     /// Bytes of the line seen so far, kept head included.
     seen: u64,
     /// Whether the line's head was kept (`LinePolicy::Truncate`).
@@ -76,160 +78,170 @@ enum Next {
     Eof,
 }
 
-impl<R: Read> RioReader<R> {
-    /// Appends the next line, its `\n` included, to `line`; returns its
-    /// length, 0 at end of stream.
-    ///
-    /// This is CS:APP's `rio_readlineb`, with these differences:
-    ///
-    /// - the line is appended to a `Vec<u8>` as bytes, `\n` included, with
-    ///   no NUL terminator: a line may hold any byte, NUL too;
-    /// - the last line of a stream that does not end in `\n` comes back as
-    ///   it is: a line that does not end in `\n` is that last line (or, under
-    ///   [`LinePolicy::Truncate`], a truncated one, as
-    ///   [`truncated`](RioReader::truncated) tells);
-    /// - `rio_readlineb` silently splits a line longer than `maxlen` and
-    ///   returns the rest as the next line. Here the maximum line length
-    ///   ([`max_line`](RioReader::max_line), default 64 KiB) is enforced by
-    ///   the [`LinePolicy`]; a line is never split;
-    /// - the scan for `\n` (with `memchr`) resumes where the last one
-    ///   stopped, so a line that arrives one byte at a time costs linear
-    ///   time;
-    /// - a line is appended whole or not at all: if the inner reader fails
-    ///   mid-line (a timeout, [`WouldBlock`](std::io::ErrorKind::WouldBlock)
-    ///   on a nonblocking socket), the partial line stays buffered
-    ///   ([`buffer`](RioReader::buffer) shows it) and the next call
-    ///   resumes it; nothing is lost.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut rio = rionet::RioReader::new(&b"one\ntwo"[..]);
-    /// let mut line = Vec::new();
-    /// assert_eq!(rio.readlineb(&mut line)?, 4);
-    /// assert_eq!(line, b"one\n");
-    /// line.clear();
-    /// assert_eq!(rio.readlineb(&mut line)?, 3);
-    /// assert_eq!(line, b"two"); // no '\n': the stream ended mid-line
-    /// assert_eq!(rio.readlineb(&mut line)?, 0); // end of stream
-    /// # Ok::<(), rionet::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::LineTooLong`] under [`LinePolicy::Error`], with the line's
-    ///   full length; the line was discarded and the next call reads the
-    ///   line after it.
-    /// - [`Error::Io`] from the inner reader (`Interrupted` is retried); the
-    ///   call can be repeated.
-    #[inline]
-    pub fn readlineb(&mut self, line: &mut Vec<u8>) -> Result<usize> {
-        let slice = match self.buffered_line() {
-            Some(len) => self.take_buffered(len),
-            None => {
-                let found = self.next_line_slow()?;
-                self.take_line(found)
-            }
-        };
-        line.extend_from_slice(slice);
-        Ok(slice.len())
-    }
+/// The line-reading state of a `RioReader`: the limit and policy, how far
+/// the buffered bytes are known to hold no `\n`, and an over-long line in
+/// progress. It works on a [`Buffer`] and an inner reader it is handed.
+#[derive(Debug)]
+pub(super) struct LineScanner {
+    max_line: usize,
+    policy: LinePolicy,
+    /// How many buffered bytes from the front are known to hold no `\n`
+    /// (the scan resumes there).
+    scanned: usize,
+    /// A discard in progress, or the length of a truncated line.
+    state: LineState,
+    /// The kept head of a truncated line (`LinePolicy::Truncate`).
+    held: Vec<u8>,
+    newline: NewlineFinder,
+}
 
-    /// Returns the next line, its `\n` included, borrowed from the internal
-    /// buffer without copying; an empty slice at end of stream.
-    ///
-    /// Like Go's `bufio.Reader.ReadSlice('\n')`, with the same contract as
-    /// [`readlineb`](RioReader::readlineb) (an unterminated last line comes
-    /// back as it is; over-long lines follow the [`LinePolicy`]; a failed
-    /// read keeps the partial line buffered). The slice lives until the next
-    /// call on the reader; copy it to keep it. A line longer than the buffer
-    /// grows it, up to `max_line + 1` bytes.
-    ///
-    /// CS:APP has no counterpart.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut rio = rionet::RioReader::new(&b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"[..]);
-    /// let mut headers = 0;
-    /// loop {
-    ///     let line = rio.read_line_slice()?;
-    ///     if line.is_empty() || line == b"\r\n" {
-    ///         break;
-    ///     }
-    ///     headers += 1;
-    /// }
-    /// assert_eq!(headers, 2);
-    /// # Ok::<(), rionet::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`readlineb`](RioReader::readlineb).
-    #[inline]
-    pub fn read_line_slice(&mut self) -> Result<&[u8]> {
-        if let Some(len) = self.buffered_line() {
-            return Ok(self.take_buffered(len));
+impl LineScanner {
+    /// A scanner for lines of at most `max_line` bytes under `LinePolicy::Error`.
+    pub(super) fn new(max_line: usize) -> Self {
+        LineScanner {
+            max_line,
+            policy: LinePolicy::Error,
+            scanned: 0,
+            state: LineState::Clean,
+            held: Vec::new(),
+            newline: NewlineFinder::new(),
         }
-        let found = self.next_line_slow()?;
-        Ok(self.take_line(found))
     }
 
-    /// The full length of the line the last line read returned, if it was
-    /// truncated under [`LinePolicy::Truncate`]; `None` otherwise.
-    ///
-    /// The length counts the line's `\n` (if it had one before end of
-    /// stream). A truncated line never ends in `\n`, so a caller that checks
-    /// for the `\n` notices it even without asking. The answer holds until
-    /// the next read of any kind.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use rionet::{LinePolicy, RioReader};
-    ///
-    /// let mut rio = RioReader::new(&b"abcdef\nab\n"[..]);
-    /// rio.max_line(3).line_policy(LinePolicy::Truncate);
-    /// assert_eq!(rio.read_line_slice()?, b"abc");
-    /// assert_eq!(rio.truncated(), Some(7));
-    /// assert_eq!(rio.read_line_slice()?, b"ab\n");
-    /// assert_eq!(rio.truncated(), None);
-    /// # Ok::<(), rionet::Error>(())
-    /// ```
-    pub fn truncated(&self) -> Option<u64> {
+    pub(super) fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// Sets the maximum (at least 1, the caller checks); the scan restarts.
+    pub(super) fn set_max_line(&mut self, max: usize) {
+        self.max_line = max;
+        self.scanned = 0;
+    }
+
+    pub(super) fn policy(&self) -> LinePolicy {
+        self.policy
+    }
+
+    pub(super) fn set_policy(&mut self, policy: LinePolicy) {
+        self.policy = policy;
+    }
+
+    /// The full length of the line last returned, if it was truncated.
+    pub(super) fn truncated(&self) -> Option<u64> {
         match self.state {
             LineState::Truncated(len) => Some(len),
             _ => None,
         }
     }
 
+    /// How many buffered bytes are known to hold no `\n`.
+    #[cfg(test)]
+    pub(super) fn scanned(&self) -> usize {
+        self.scanned
+    }
+
+    /// The caller consumed `n` buffered bytes as raw data (not as a line):
+    /// the scan position moves with them and a truncation answer ends. A
+    /// pending discard stays pending (the buffer is empty while it is).
+    #[inline]
+    pub(super) fn consumed(&mut self, n: usize) {
+        self.scanned = self.scanned.saturating_sub(n);
+        if let LineState::Truncated(_) = self.state {
+            self.state = LineState::Clean;
+        }
+    }
+
+    /// Before raw bytes are handed out: finishes the discard of an
+    /// over-long line that an I/O error interrupted, so that none of its
+    /// bytes come back as data, and reports the line as too long (whatever
+    /// the policy: the raw read does not return its kept head). Also ends a
+    /// truncation answer.
+    ///
+    /// # Errors
+    ///
+    /// [`RioError::LineTooLong`] once the discard completes;
+    /// [`RioError::Io`] if the inner reader fails again (the discard then
+    /// stays pending).
+    #[inline]
+    pub(super) fn finish_discard<R: Read + ?Sized>(
+        &mut self,
+        buf: &mut Buffer,
+        inner: &mut R,
+    ) -> Result<(), RioError> {
+        match self.state {
+            LineState::Clean => Ok(()),
+            LineState::Truncated(_) => {
+                self.state = LineState::Clean;
+                Ok(())
+            }
+            LineState::Skipping(skipping) => {
+                let len = self.discard(buf, inner, skipping)?;
+                Err(RioError::LineTooLong {
+                    len,
+                    max: self.max_line,
+                })
+            }
+        }
+    }
+
+    /// The next line, consumed from `buf` (or, truncated, from the held
+    /// head); an empty slice at end of stream.
+    ///
+    /// # Errors
+    ///
+    /// [`RioError::LineTooLong`] under `LinePolicy::Error`, the line
+    /// discarded; [`RioError::Io`] from `inner`, the partial line kept.
+    #[inline(always)]
+    pub(super) fn next_line<'a, R: Read + ?Sized>(
+        &'a mut self,
+        buf: &'a mut Buffer,
+        inner: &mut R,
+    ) -> Result<&'a [u8], RioError> {
+        let found = match self.buffered_line(buf) {
+            Some(len) => Next::Line(len),
+            None => self.next_line_slow(buf, inner)?,
+        };
+        Ok(match found {
+            Next::Line(len) => {
+                self.scanned = 0;
+                buf.take(len)
+            }
+            Next::Held => &self.held,
+            Next::Eof => &[],
+        })
+    }
+
     /// The fast path: the length of the next line if it is already
     /// buffered whole (and within `max_line`).
     #[inline(always)]
-    fn buffered_line(&mut self) -> Option<usize> {
+    fn buffered_line(&self, buf: &Buffer) -> Option<usize> {
         if self.state != LineState::Clean {
             return None;
         }
-        let start = self.pos + self.scanned;
-        let end = self.filled.min(self.pos.saturating_add(self.max_line));
-        let i = self.newline.find(self.buf.get(start..end)?)?;
-        Some(start + i + 1 - self.pos)
+        let hay = buf.buffer();
+        let end = hay.len().min(self.max_line);
+        let i = self.newline.find(hay.get(self.scanned..end)?)?;
+        Some(self.scanned + i + 1)
     }
 
     /// Reads until a line is complete, the stream ends, or the line turns
     /// out to be too long.
     #[inline(never)]
-    fn next_line_slow(&mut self) -> Result<Next> {
+    fn next_line_slow<R: Read + ?Sized>(
+        &mut self,
+        buf: &mut Buffer,
+        inner: &mut R,
+    ) -> Result<Next, RioError> {
         match self.state {
-            LineState::Skipping(skipping) => return self.skip_rest(skipping),
+            LineState::Skipping(skipping) => return self.report(buf, inner, skipping),
             LineState::Truncated(_) => self.state = LineState::Clean,
             LineState::Clean => {}
         }
         loop {
-            let avail = self.filled - self.pos;
+            let avail = buf.len();
             let window = avail.min(self.max_line);
             if self.scanned < window {
-                let hay = &self.buf[self.pos + self.scanned..self.pos + window];
+                let hay = &buf.buffer()[self.scanned..window];
                 if let Some(i) = self.newline.find(hay) {
                     return Ok(Next::Line(self.scanned + i + 1));
                 }
@@ -237,9 +249,9 @@ impl<R: Read> RioReader<R> {
             }
             if avail > self.max_line {
                 // No `\n` in the first `max_line` bytes, and more follow.
-                return self.start_skip();
+                return self.start_skip(buf, inner);
             }
-            match self.fill_more()? {
+            match buf.fill_more(inner, self.max_line.saturating_add(1))? {
                 0 if avail == 0 => return Ok(Next::Eof),
                 0 => return Ok(Next::Line(avail)),
                 _ => {}
@@ -247,120 +259,74 @@ impl<R: Read> RioReader<R> {
         }
     }
 
-    /// Starts discarding the line at `pos`, which is over `max_line`; keeps
+    /// Starts discarding the buffered line, which is over `max_line`; keeps
     /// its head under `LinePolicy::Truncate`.
-    fn start_skip(&mut self) -> Result<Next> {
+    fn start_skip<R: Read + ?Sized>(
+        &mut self,
+        buf: &mut Buffer,
+        inner: &mut R,
+    ) -> Result<Next, RioError> {
         let keep = self.policy == LinePolicy::Truncate;
         if keep {
             self.held.clear();
-            self.held
-                .extend_from_slice(&self.buf[self.pos..self.pos + self.max_line]);
+            self.held.extend_from_slice(&buf.buffer()[..self.max_line]);
         }
-        self.pos += self.max_line;
+        buf.consume(self.max_line);
         self.scanned = 0;
-        self.skip_rest(Skipping {
-            seen: self.max_line as u64,
-            keep,
-        })
+        self.report(
+            buf,
+            inner,
+            Skipping {
+                seen: self.max_line as u64,
+                keep,
+            },
+        )
     }
 
-    /// Discards bytes through the next `\n` (or end of stream), then reports
-    /// the over-long line per its policy. If the inner reader fails, the
-    /// discard is remembered and the next line read resumes it.
-    fn skip_rest(&mut self, mut skipping: Skipping) -> Result<Next> {
-        loop {
-            let unread = &self.buf[self.pos..self.filled];
-            if let Some(i) = self.newline.find(unread) {
-                skipping.seen += i as u64 + 1;
-                self.pos += i + 1;
-                break;
-            }
-            skipping.seen += unread.len() as u64;
-            self.pos = self.filled;
-            self.state = LineState::Skipping(skipping);
-            if self.fill_more()? == 0 {
-                break;
-            }
-        }
-        self.state = LineState::Clean;
+    /// Finishes the discard, then reports the over-long line per its policy.
+    fn report<R: Read + ?Sized>(
+        &mut self,
+        buf: &mut Buffer,
+        inner: &mut R,
+        skipping: Skipping,
+    ) -> Result<Next, RioError> {
+        let len = self.discard(buf, inner, skipping)?;
         if skipping.keep {
-            self.state = LineState::Truncated(skipping.seen);
+            self.state = LineState::Truncated(len);
             Ok(Next::Held)
         } else {
-            Err(Error::LineTooLong {
-                len: skipping.seen,
+            Err(RioError::LineTooLong {
+                len,
                 max: self.max_line,
             })
         }
     }
 
-    /// Marks the located line as read and returns it.
-    #[inline]
-    fn take_line(&mut self, found: Next) -> &[u8] {
-        match found {
-            Next::Line(len) => self.take_buffered(len),
-            Next::Held => &self.held,
-            Next::Eof => &[],
-        }
-    }
-
-    /// Marks the first `len` buffered bytes, a whole line, as read and
-    /// returns them.
-    #[inline(always)]
-    fn take_buffered(&mut self, len: usize) -> &[u8] {
-        let start = self.pos;
-        self.pos += len;
-        self.scanned = 0;
-        &self.buf[start..start + len]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::{self, Read};
-
-    use super::RioReader;
-
-    /// Hands out one byte per call, with `WouldBlock` in between.
-    struct Trickle {
-        data: Vec<u8>,
-        at: usize,
-        block: bool,
-    }
-
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            self.block = !self.block;
-            if self.block {
-                return Err(io::ErrorKind::WouldBlock.into());
+    /// Discards bytes through the next `\n` (or end of stream); returns the
+    /// line's full length. If the inner reader fails, the discard is
+    /// remembered (the buffer is then empty) and resumed by the next call.
+    fn discard<R: Read + ?Sized>(
+        &mut self,
+        buf: &mut Buffer,
+        inner: &mut R,
+        mut skipping: Skipping,
+    ) -> Result<u64, RioError> {
+        loop {
+            let unread = buf.buffer();
+            if let Some(i) = self.newline.find(unread) {
+                skipping.seen += i as u64 + 1;
+                buf.consume(i + 1);
+                break;
             }
-            let Some(&b) = self.data.get(self.at) else {
-                return Ok(0);
-            };
-            buf[0] = b;
-            self.at += 1;
-            Ok(1)
+            let n = unread.len();
+            skipping.seen += n as u64;
+            buf.consume(n);
+            self.state = LineState::Skipping(skipping);
+            if buf.fill_more(inner, self.max_line.saturating_add(1))? == 0 {
+                break;
+            }
         }
-    }
-
-    #[test]
-    fn the_newline_scan_resumes_where_it_stopped() {
-        let mut data = vec![b'x'; 1000];
-        data.push(b'\n');
-        let mut rio = RioReader::new(Trickle {
-            data,
-            at: 0,
-            block: false,
-        });
-        let mut line = Vec::new();
-        // The first call gets WouldBlock at once, each later one byte first.
-        for _ in 0..=1000 {
-            assert!(rio.readlineb(&mut line).is_err());
-            // Every buffered byte has been scanned once and is not scanned
-            // again: the next call only looks at the new byte.
-            assert_eq!(rio.scanned, rio.buffer().len());
-        }
-        assert_eq!(rio.readlineb(&mut line).unwrap(), 1001);
-        assert_eq!(rio.scanned, 0);
+        self.state = LineState::Clean;
+        Ok(skipping.seen)
     }
 }

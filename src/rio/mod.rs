@@ -1,11 +1,14 @@
 //! Rio: CS:APP's robust I/O package.
 
+mod buffer;
+mod error;
 mod line;
 mod reader;
 mod readn;
 mod scan;
 mod writen;
 
+pub use error::RioError;
 pub use line::LinePolicy;
 pub use reader::RioReader;
 pub use readn::readn;

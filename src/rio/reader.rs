@@ -3,10 +3,10 @@
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
-use super::line::{LinePolicy, LineState};
+use super::buffer::Buffer;
+use super::error::RioError;
+use super::line::{LinePolicy, LineScanner};
 use super::readn::{read_retrying, readn};
-use super::scan::NewlineFinder;
-use crate::Result;
 
 /// The buffer size [`RioReader::new`] uses: 8 KiB, CS:APP's `RIO_BUFSIZE`.
 const DEFAULT_CAPACITY: usize = 8 * 1024;
@@ -30,7 +30,9 @@ const DEFAULT_MAX_LINE: usize = 64 * 1024;
 /// Lines are bounded: a line longer than the maximum line length (64 KiB by
 /// default, [`max_line`](RioReader::max_line)) is never buffered whole and
 /// never split silently; [`LinePolicy`] says whether it is an error (the
-/// default) or truncated. Memory stays below
+/// default) or truncated. The limit rule, shared with the framers'
+/// `max_frame_len`: max_line counts the bytes readlineb hands back, the `\n`
+/// included. Memory stays below
 /// `max(capacity, max_line + 1)` bytes for the buffer, plus `max_line`
 /// bytes for a truncated line under [`LinePolicy::Truncate`].
 ///
@@ -53,26 +55,12 @@ const DEFAULT_MAX_LINE: usize = 64 * 1024;
 /// let mut body = [0u8; 5];
 /// assert_eq!(rio.readnb(&mut body)?, 5);
 /// assert_eq!(&body, b"hello");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::RioError>(())
 /// ```
 pub struct RioReader<R> {
-    pub(super) inner: R,
-    /// The buffer; `buf.len()` is its capacity, all of it initialised.
-    pub(super) buf: Vec<u8>,
-    /// Start of the unread bytes in `buf`.
-    pub(super) pos: usize,
-    /// End of the unread bytes in `buf`.
-    pub(super) filled: usize,
-    pub(super) max_line: usize,
-    pub(super) policy: LinePolicy,
-    /// How many bytes after `pos` are known to hold no `\n` (the line scan
-    /// resumes there).
-    pub(super) scanned: usize,
-    /// A discard in progress, or the length of a truncated line.
-    pub(super) state: LineState,
-    /// The kept head of a truncated line (`LinePolicy::Truncate`).
-    pub(super) held: Vec<u8>,
-    pub(super) newline: NewlineFinder,
+    inner: R,
+    buf: Buffer,
+    lines: LineScanner,
 }
 
 impl<R: Read> RioReader<R> {
@@ -108,25 +96,18 @@ impl<R: Read> RioReader<R> {
     /// ```
     /// let mut rio = rionet::RioReader::with_capacity(64 * 1024, &b"a\nb\n"[..]);
     /// assert_eq!(rio.read_line_slice()?, b"a\n");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
         Self {
             inner,
-            buf: vec![0; capacity.max(1)],
-            pos: 0,
-            filled: 0,
-            max_line: DEFAULT_MAX_LINE,
-            policy: LinePolicy::Error,
-            scanned: 0,
-            state: LineState::Clean,
-            held: Vec::new(),
-            newline: NewlineFinder::new(),
+            buf: Buffer::with_capacity(capacity),
+            lines: LineScanner::new(DEFAULT_MAX_LINE),
         }
     }
 
-    /// Sets the maximum line length in bytes, the `\n` included (default
-    /// 64 KiB).
+    /// Sets the maximum line length in bytes (default 64 KiB): max_line
+    /// counts the bytes readlineb hands back, the `\n` included.
     ///
     /// A line read never returns more than `max` bytes; what happens to a
     /// longer line is the [`line_policy`](RioReader::line_policy).
@@ -142,12 +123,11 @@ impl<R: Read> RioReader<R> {
     /// rio.max_line(8);
     /// assert!(rio.read_line_slice().is_err());
     /// assert_eq!(rio.read_line_slice()?, b"ok\n");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     pub fn max_line(&mut self, max: usize) -> &mut Self {
         assert!(max > 0, "the maximum line length must be at least 1");
-        self.max_line = max;
-        self.scanned = 0;
+        self.lines.set_max_line(max);
         self
     }
 
@@ -163,10 +143,10 @@ impl<R: Read> RioReader<R> {
     /// rio.max_line(4).line_policy(LinePolicy::Truncate);
     /// assert_eq!(rio.read_line_slice()?, b"0123");
     /// assert_eq!(rio.truncated(), Some(11));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     pub fn line_policy(&mut self, policy: LinePolicy) -> &mut Self {
-        self.policy = policy;
+        self.lines.set_policy(policy);
         self
     }
 
@@ -182,9 +162,11 @@ impl<R: Read> RioReader<R> {
     /// Where it differs from `rio_readnb`: bytes read before an error are
     /// not lost (see below).
     ///
-    /// If a line read had been interrupted by an error while discarding an
-    /// over-long line, `readnb` takes over the raw stream and that discard
-    /// is abandoned.
+    /// If a line read was interrupted by an error while discarding an
+    /// over-long line, `readnb` first finishes that discard and reports the
+    /// line as [`RioError::LineTooLong`] (under either [`LinePolicy`]), so
+    /// no byte of it ever comes back as data; the next call reads what
+    /// follows the line.
     ///
     /// # Examples
     ///
@@ -196,20 +178,142 @@ impl<R: Read> RioReader<R> {
     /// assert_eq!(&body, b"abc");
     /// let mut rest = [0u8; 8];
     /// assert_eq!(rio.readnb(&mut rest)?, 3); // short: end of stream
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::PartialIo`](crate::Error::PartialIo) with the count of bytes already at the front of
-    /// `buf` (possibly 0) and the inner reader's error, whose kind
-    /// [`Error::kind`](crate::Error::kind) reports. After
+    /// [`RioError::PartialIo`] with the count of bytes already at the front
+    /// of `buf` (possibly 0) and the inner reader's error, whose kind
+    /// [`RioError::kind`] reports. After
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) or a timeout, call again
-    /// with `&mut buf[transferred..]`.
-    pub fn readnb(&mut self, buf: &mut [u8]) -> Result<usize> {
+    /// with `&mut buf[transferred..]`. [`RioError::LineTooLong`] for an
+    /// interrupted over-long line, as above (nothing was read into `buf`).
+    pub fn readnb(&mut self, buf: &mut [u8]) -> Result<usize, RioError> {
+        self.lines
+            .finish_discard(&mut self.buf, &mut self.inner)
+            .map_err(|err| match err {
+                RioError::Io(source) => RioError::PartialIo {
+                    transferred: 0,
+                    source,
+                },
+                other => other,
+            })?;
         // `Read for RioReader` goes through the buffer; `readn` adds the
         // loop, the retries and the byte count on error.
         readn(self, buf)
+    }
+    /// Appends the next line, its `\n` included, to `line`; returns its
+    /// length, 0 at end of stream.
+    ///
+    /// This is CS:APP's `rio_readlineb`, with these differences:
+    ///
+    /// - the line is appended to a `Vec<u8>` as bytes, `\n` included, with
+    ///   no NUL terminator: a line may hold any byte, NUL too;
+    /// - the last line of a stream that does not end in `\n` comes back as
+    ///   it is: a line that does not end in `\n` is that last line (or, under
+    ///   [`LinePolicy::Truncate`], a truncated one, as
+    ///   [`truncated`](RioReader::truncated) tells);
+    /// - `rio_readlineb` silently splits a line longer than `maxlen` and
+    ///   returns the rest as the next line. Here the maximum line length
+    ///   ([`max_line`](RioReader::max_line), default 64 KiB) is enforced by
+    ///   the [`LinePolicy`]; a line is never split;
+    /// - the scan for `\n` (with `memchr`) resumes where the last one
+    ///   stopped, so a line that arrives one byte at a time costs linear
+    ///   time;
+    /// - a line is appended whole or not at all: if the inner reader fails
+    ///   mid-line (a timeout, [`WouldBlock`](std::io::ErrorKind::WouldBlock)
+    ///   on a nonblocking socket), the partial line stays buffered
+    ///   ([`buffer`](RioReader::buffer) shows it) and the next call
+    ///   resumes it; nothing is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut rio = rionet::RioReader::new(&b"one\ntwo"[..]);
+    /// let mut line = Vec::new();
+    /// assert_eq!(rio.readlineb(&mut line)?, 4);
+    /// assert_eq!(line, b"one\n");
+    /// line.clear();
+    /// assert_eq!(rio.readlineb(&mut line)?, 3);
+    /// assert_eq!(line, b"two"); // no '\n': the stream ended mid-line
+    /// assert_eq!(rio.readlineb(&mut line)?, 0); // end of stream
+    /// # Ok::<(), rionet::RioError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - [`RioError::LineTooLong`] under [`LinePolicy::Error`], with the line's
+    ///   full length; the line was discarded and the next call reads the
+    ///   line after it.
+    /// - [`RioError::Io`] from the inner reader (`Interrupted` is retried); the
+    ///   call can be repeated.
+    #[inline]
+    pub fn readlineb(&mut self, line: &mut Vec<u8>) -> Result<usize, RioError> {
+        let slice = self.lines.next_line(&mut self.buf, &mut self.inner)?;
+        line.extend_from_slice(slice);
+        Ok(slice.len())
+    }
+
+    /// Returns the next line, its `\n` included, borrowed from the internal
+    /// buffer without copying; an empty slice at end of stream.
+    ///
+    /// Like Go's `bufio.Reader.ReadSlice('\n')`, with the same contract as
+    /// [`readlineb`](RioReader::readlineb) (an unterminated last line comes
+    /// back as it is; over-long lines follow the [`LinePolicy`]; a failed
+    /// read keeps the partial line buffered). The slice lives until the next
+    /// call on the reader; copy it to keep it. A line longer than the buffer
+    /// grows it, up to `max_line + 1` bytes.
+    ///
+    /// CS:APP has no counterpart.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut rio = rionet::RioReader::new(&b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"[..]);
+    /// let mut headers = 0;
+    /// loop {
+    ///     let line = rio.read_line_slice()?;
+    ///     if line.is_empty() || line == b"\r\n" {
+    ///         break;
+    ///     }
+    ///     headers += 1;
+    /// }
+    /// assert_eq!(headers, 2);
+    /// # Ok::<(), rionet::RioError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`readlineb`](RioReader::readlineb).
+    #[inline]
+    pub fn read_line_slice(&mut self) -> Result<&[u8], RioError> {
+        self.lines.next_line(&mut self.buf, &mut self.inner)
+    }
+
+    /// The full length of the line the last line read returned, if it was
+    /// truncated under [`LinePolicy::Truncate`]; `None` otherwise.
+    ///
+    /// The length counts the line's `\n` (if it had one before end of
+    /// stream). A truncated line never ends in `\n`, so a caller that checks
+    /// for the `\n` notices it even without asking. The answer holds until
+    /// the next read of any kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::{LinePolicy, RioReader};
+    ///
+    /// let mut rio = RioReader::new(&b"abcdef\nab\n"[..]);
+    /// rio.max_line(3).line_policy(LinePolicy::Truncate);
+    /// assert_eq!(rio.read_line_slice()?, b"abc");
+    /// assert_eq!(rio.truncated(), Some(7));
+    /// assert_eq!(rio.read_line_slice()?, b"ab\n");
+    /// assert_eq!(rio.truncated(), None);
+    /// # Ok::<(), rionet::RioError>(())
+    /// ```
+    pub fn truncated(&self) -> Option<u64> {
+        self.lines.truncated()
     }
 }
 
@@ -221,7 +325,7 @@ impl<R> RioReader<R> {
     /// line read fails with an I/O error (say
     /// [`WouldBlock`](io::ErrorKind::WouldBlock)), the partial line is here
     /// (unless it was an over-long line being discarded: its bytes read so
-    /// far are gone, and the next line read finishes the discard).
+    /// far are gone, and the next read of any kind finishes the discard).
     ///
     /// # Examples
     ///
@@ -229,10 +333,10 @@ impl<R> RioReader<R> {
     /// let mut rio = rionet::RioReader::new(&b"STARTTLS\n\x16\x03\x01"[..]);
     /// assert_eq!(rio.read_line_slice()?, b"STARTTLS\n");
     /// assert_eq!(rio.buffer(), b"\x16\x03\x01");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     pub fn buffer(&self) -> &[u8] {
-        &self.buf[self.pos..self.filled]
+        self.buf.buffer()
     }
 
     /// The current size of the internal buffer in bytes: the capacity asked
@@ -246,7 +350,7 @@ impl<R> RioReader<R> {
     /// assert_eq!(rio.capacity(), 8 * 1024);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.buf.capacity()
     }
 
     /// The inner reader.
@@ -272,7 +376,7 @@ impl<R> RioReader<R> {
     /// let mut rio = rionet::RioReader::new(std::io::Cursor::new(b"abc"));
     /// rio.get_mut().set_position(1);
     /// assert_eq!(rio.read_line_slice()?, b"bc");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
@@ -305,76 +409,33 @@ impl<R> RioReader<R> {
     /// let (inner, buffered) = rio.into_parts();
     /// assert_eq!(buffered, b"rest");
     /// assert!(inner.is_empty());
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::RioError>(())
     /// ```
     pub fn into_parts(self) -> (R, Vec<u8>) {
-        let mut buf = self.buf;
-        buf.truncate(self.filled);
-        buf.drain(..self.pos);
-        (self.inner, buf)
+        (self.inner, self.buf.into_vec())
     }
 
-    /// Marks `n` buffered bytes (at most what is buffered) as read.
-    pub(super) fn consume_buffered(&mut self, n: usize) {
-        let n = n.min(self.filled - self.pos);
-        self.pos += n;
-        self.scanned = self.scanned.saturating_sub(n);
+    /// Marks `n` buffered bytes (at most what is buffered) as read raw.
+    fn consume_buffered(&mut self, n: usize) {
+        self.buf.consume(n);
+        self.lines.consumed(n);
     }
 }
 
-impl<R: Read> RioReader<R> {
-    /// Reads once from the inner reader into the free end of the buffer,
-    /// compacting the unread bytes to the front (or, when they fill the
-    /// whole buffer, growing it up to `max_line + 1` bytes) to make room.
-    /// Returns the count read, 0 at end of stream.
-    pub(super) fn fill_more(&mut self) -> io::Result<usize> {
-        if self.pos == self.filled {
-            self.pos = 0;
-            self.filled = 0;
-        }
-        if self.filled == self.buf.len() {
-            if self.pos > 0 {
-                self.buf.copy_within(self.pos..self.filled, 0);
-                self.filled -= self.pos;
-                self.pos = 0;
-            } else {
-                let len = self.buf.len();
-                let grown = len
-                    .saturating_mul(2)
-                    .min(self.max_line.saturating_add(1))
-                    .max(len + 1);
-                self.buf.resize(grown, 0);
-            }
-        }
-        let n = read_retrying(&mut self.inner, &mut self.buf[self.filled..])?;
-        self.filled += n;
-        Ok(n)
-    }
-
-    /// The buffered bytes, reading once first if there are none.
-    fn fill_if_empty(&mut self) -> io::Result<&[u8]> {
-        if self.pos == self.filled {
-            self.fill_more()?;
-        }
-        Ok(self.buffer())
-    }
-}
-
-/// Reads through the buffer, so it mixes with line reads; `Interrupted` is
-/// retried.
-/// Reads through the buffer, like [`RioReader::readnb`] for one call. As
-/// with `readnb`, a discard of an over-long line that an error interrupted is
-/// abandoned: the raw stream continues from the current position.
+/// Reads through the buffer, like [`RioReader::readnb`] for one call;
+/// `Interrupted` is retried. As with `readnb`, an over-long line whose
+/// discard an error interrupted is discarded first and reported, as an
+/// [`io::ErrorKind::InvalidData`] error wrapping [`RioError::LineTooLong`].
 impl<R: Read> Read for RioReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.state = LineState::Clean;
+        self.lines.finish_discard(&mut self.buf, &mut self.inner)?;
         if out.is_empty() {
             return Ok(0);
         }
-        if self.pos == self.filled && out.len() >= self.buf.len() {
+        if self.buf.is_empty() && out.len() >= self.buf.capacity() {
             return read_retrying(&mut self.inner, out);
         }
-        let buffered = self.fill_if_empty()?;
+        let buffered = self.buf.fill_if_empty(&mut self.inner)?;
         let n = buffered.len().min(out.len());
         out[..n].copy_from_slice(&buffered[..n]);
         self.consume_buffered(n);
@@ -384,17 +445,16 @@ impl<R: Read> Read for RioReader<R> {
 
 /// `fill_buf` returns [`buffer`](RioReader::buffer), reading first only if it
 /// is empty. std's `read_line` / `lines` through this trait ignore the
-/// maximum line length; use [`RioReader::readlineb`] for bounded lines.
-/// The buffered bytes, as [`RioReader::buffer`] shows them. `consume`
-/// abandons an interrupted discard of an over-long line, as
-/// [`RioReader::readnb`] does.
+/// maximum line length; use [`RioReader::readlineb`] for bounded lines. As
+/// with `read`, an interrupted discard of an over-long line is finished and
+/// reported first.
 impl<R: Read> BufRead for RioReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.fill_if_empty()
+        self.lines.finish_discard(&mut self.buf, &mut self.inner)?;
+        self.buf.fill_if_empty(&mut self.inner)
     }
 
     fn consume(&mut self, amt: usize) {
-        self.state = LineState::Clean;
         self.consume_buffered(amt);
     }
 }
@@ -403,10 +463,60 @@ impl<R: fmt::Debug> fmt::Debug for RioReader<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RioReader")
             .field("inner", &self.inner)
-            .field("buffered", &(self.filled - self.pos))
-            .field("capacity", &self.buf.len())
-            .field("max_line", &self.max_line)
-            .field("policy", &self.policy)
+            .field("buffered", &self.buf.len())
+            .field("capacity", &self.buf.capacity())
+            .field("max_line", &self.lines.max_line())
+            .field("policy", &self.lines.policy())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Read};
+
+    use super::RioReader;
+
+    /// Hands out one byte per call, with `WouldBlock` in between.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        block: bool,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.block = !self.block;
+            if self.block {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let Some(&b) = self.data.get(self.at) else {
+                return Ok(0);
+            };
+            buf[0] = b;
+            self.at += 1;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn the_newline_scan_resumes_where_it_stopped() {
+        let mut data = vec![b'x'; 1000];
+        data.push(b'\n');
+        let mut rio = RioReader::new(Trickle {
+            data,
+            at: 0,
+            block: false,
+        });
+        let mut line = Vec::new();
+        // The first call gets WouldBlock at once, each later one byte first.
+        for _ in 0..=1000 {
+            assert!(rio.readlineb(&mut line).is_err());
+            // Every buffered byte has been scanned once and is not scanned
+            // again: the next call only looks at the new byte.
+            assert_eq!(rio.lines.scanned(), rio.buffer().len());
+        }
+        assert_eq!(rio.readlineb(&mut line).unwrap(), 1001);
+        assert_eq!(rio.lines.scanned(), 0);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read};
 
-use crate::{Error, Result};
+use super::error::RioError;
 
 /// Reads until `buf` is full or the stream ends; returns how many bytes were
 /// read.
@@ -14,7 +14,7 @@ use crate::{Error, Result};
 /// Where it differs from `rio_readn` and from std's
 /// [`read_exact`](Read::read_exact): when an error comes after some bytes
 /// were read, both lose the count of bytes already in `buf`. Here the error
-/// is [`Error::PartialIo`], whose `transferred` field says how many bytes
+/// is [`RioError::PartialIo`], whose `transferred` field says how many bytes
 /// at the front of `buf` are valid. A nonblocking reader's
 /// [`WouldBlock`](io::ErrorKind::WouldBlock) comes back the same way: read
 /// `transferred` bytes, then call again with the rest of the buffer.
@@ -31,18 +31,18 @@ use crate::{Error, Result};
 /// let mut rest = [0u8; 16];
 /// assert_eq!(rionet::readn(&mut stream, &mut rest)?, 7);
 /// assert_eq!(&rest[..7], b", world");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::RioError>(())
 /// ```
 ///
 /// Keeping the bytes that arrived before an error:
 ///
 /// ```
-/// use rionet::Error;
-/// # fn demo(socket: &mut impl std::io::Read) -> rionet::Result<()> {
+/// use rionet::RioError;
+/// # fn demo(socket: &mut impl std::io::Read) -> Result<(), RioError> {
 /// let mut header = [0u8; 8];
 /// match rionet::readn(socket, &mut header) {
 ///     Ok(n) => println!("read {n} bytes"),
-///     Err(Error::PartialIo { transferred, source }) => {
+///     Err(RioError::PartialIo { transferred, source }) => {
 ///         println!("got {:?} before {source}", &header[..transferred]);
 ///     }
 ///     Err(other) => return Err(other),
@@ -54,18 +54,18 @@ use crate::{Error, Result};
 /// # Errors
 ///
 /// Every error from the reader other than `Interrupted` comes back as
-/// [`Error::PartialIo`] carrying the bytes read before it (possibly 0) and
-/// the reader's error, whose kind [`Error::kind`] reports. A reader that
+/// [`RioError::PartialIo`] carrying the bytes read before it (possibly 0) and
+/// the reader's error, whose kind [`RioError::kind`] reports. A reader that
 /// claims to have read more bytes than it was given fails the same way with
 /// [`io::ErrorKind::InvalidData`].
-pub fn readn<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
+pub fn readn<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> Result<usize, RioError> {
     let mut done = 0;
     while done < buf.len() {
         match read_retrying(reader, &mut buf[done..]) {
             Ok(0) => break,
             Ok(n) => done += n,
             Err(source) => {
-                return Err(Error::PartialIo {
+                return Err(RioError::PartialIo {
                     transferred: done,
                     source,
                 });

@@ -3,7 +3,7 @@
 
 use std::io::{self, IoSlice, Write};
 
-use crate::{Error, Result};
+use super::error::RioError;
 
 /// Writes all of `buf`, retrying short writes and `Interrupted`.
 ///
@@ -15,7 +15,7 @@ use crate::{Error, Result};
 /// and neither it nor `write_all` tells how much was written before an
 /// error. Here a write that accepts 0 bytes is an
 /// [`io::ErrorKind::WriteZero`] error, and every error is
-/// [`Error::PartialIo`] with the count of bytes already written, so the
+/// [`RioError::PartialIo`] with the count of bytes already written, so the
 /// caller can resume (after [`WouldBlock`](io::ErrorKind::WouldBlock) on a
 /// nonblocking socket, say) from `&buf[transferred..]`.
 ///
@@ -25,15 +25,15 @@ use crate::{Error, Result};
 /// let mut out = Vec::new();
 /// rionet::writen(&mut out, b"hello\n")?;
 /// assert_eq!(out, b"hello\n");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::RioError>(())
 /// ```
 ///
 /// # Errors
 ///
-/// [`Error::PartialIo`], carrying the bytes written before the failure
+/// [`RioError::PartialIo`], carrying the bytes written before the failure
 /// (possibly 0) and the writer's error, or a `WriteZero` error when the
-/// writer accepts nothing; [`Error::kind`] is that error's kind.
-pub fn writen<W: Write + ?Sized>(writer: &mut W, buf: &[u8]) -> Result<()> {
+/// writer accepts nothing; [`RioError::kind`] is that error's kind.
+pub fn writen<W: Write + ?Sized>(writer: &mut W, buf: &[u8]) -> Result<(), RioError> {
     let mut done = 0;
     while done < buf.len() {
         done += progress(writer.write(&buf[done..]), buf.len() - done, done)?;
@@ -69,18 +69,18 @@ pub fn writen<W: Write + ?Sized>(writer: &mut W, buf: &[u8]) -> Result<()> {
 /// let mut out = Vec::new();
 /// rionet::writen_vectored(&mut out, &mut [IoSlice::new(&header), IoSlice::new(payload)])?;
 /// assert_eq!(out, b"\0\0\0\x05hello");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::RioError>(())
 /// ```
 ///
 /// # Errors
 ///
-/// As [`writen`]: [`Error::PartialIo`], whose `transferred` counts bytes
+/// As [`writen`]: [`RioError::PartialIo`], whose `transferred` counts bytes
 /// across all of `bufs` (header and payload together) written before the
 /// failure.
 pub fn writen_vectored<W: Write + ?Sized>(
     writer: &mut W,
     mut bufs: &mut [IoSlice<'_>],
-) -> Result<()> {
+) -> Result<(), RioError> {
     // Drop leading empty buffers, so an empty first slice cannot look like
     // a writer that accepts nothing.
     IoSlice::advance_slices(&mut bufs, 0);
@@ -97,7 +97,7 @@ pub fn writen_vectored<W: Write + ?Sized>(
 
 /// The bytes one write call moved (0 after `Interrupted`, to retry), or the
 /// error that ends the loop, carrying the `done` bytes written so far.
-fn progress(result: io::Result<usize>, remaining: usize, done: usize) -> Result<usize> {
+fn progress(result: io::Result<usize>, remaining: usize, done: usize) -> Result<usize, RioError> {
     let source = match result {
         Ok(n) if n > 0 && n <= remaining => return Ok(n),
         Ok(0) => io::Error::new(
@@ -111,7 +111,7 @@ fn progress(result: io::Result<usize>, remaining: usize, done: usize) -> Result<
         Err(err) if err.kind() == io::ErrorKind::Interrupted => return Ok(0),
         Err(err) => err,
     };
-    Err(Error::PartialIo {
+    Err(RioError::PartialIo {
         transferred: done,
         source,
     })

@@ -1,0 +1,143 @@
+//! The read buffer behind `RioReader`, with the narrow API that keeps its
+//! invariants (std's `BufReader` buffer is the model).
+
+use std::io::Read;
+
+use super::readn::read_retrying;
+
+/// A fixed-capacity read buffer that grows only on request.
+///
+/// Invariants: `pos <= filled <= buf.len()`; `buf[pos..filled]` are the
+/// bytes read from the inner reader and not yet consumed, in stream order;
+/// all of `buf` is initialised (so no `unsafe` is needed to read into it).
+#[derive(Debug)]
+pub(super) struct Buffer {
+    buf: Vec<u8>,
+    pos: usize,
+    filled: usize,
+}
+
+impl Buffer {
+    /// An empty buffer of `capacity` bytes (at least 1).
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        Buffer {
+            buf: vec![0; capacity.max(1)],
+            pos: 0,
+            filled: 0,
+        }
+    }
+
+    /// The unconsumed bytes.
+    #[inline(always)]
+    pub(super) fn buffer(&self) -> &[u8] {
+        &self.buf[self.pos..self.filled]
+    }
+
+    /// How many bytes are unconsumed.
+    #[inline(always)]
+    pub(super) fn len(&self) -> usize {
+        self.filled - self.pos
+    }
+
+    /// Whether every byte read has been consumed.
+    #[inline(always)]
+    pub(super) fn is_empty(&self) -> bool {
+        self.pos == self.filled
+    }
+
+    /// The buffer's size in bytes.
+    pub(super) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Marks `n` bytes (at most what is buffered) as consumed.
+    #[inline(always)]
+    pub(super) fn consume(&mut self, n: usize) {
+        self.pos += n.min(self.len());
+    }
+
+    /// Consumes the first `n` buffered bytes (at most what is buffered) and
+    /// returns them.
+    #[inline(always)]
+    pub(super) fn take(&mut self, n: usize) -> &[u8] {
+        let start = self.pos;
+        self.consume(n);
+        &self.buf[start..self.pos]
+    }
+
+    /// Reads once from `inner` into the free end of the buffer, retrying
+    /// `Interrupted`. To make room it moves the unconsumed bytes to the
+    /// front, or, when they fill the whole buffer, grows it by doubling up
+    /// to `limit` bytes (and by at least one byte, so the read always has
+    /// room). Returns the count read, 0 at end of stream.
+    pub(super) fn fill_more<R: Read + ?Sized>(
+        &mut self,
+        inner: &mut R,
+        limit: usize,
+    ) -> std::io::Result<usize> {
+        if self.is_empty() {
+            self.pos = 0;
+            self.filled = 0;
+        }
+        if self.filled == self.buf.len() {
+            if self.pos > 0 {
+                self.buf.copy_within(self.pos..self.filled, 0);
+                self.filled -= self.pos;
+                self.pos = 0;
+            } else {
+                let len = self.buf.len();
+                let grown = len.saturating_mul(2).min(limit).max(len + 1);
+                self.buf.resize(grown, 0);
+            }
+        }
+        let n = read_retrying(inner, &mut self.buf[self.filled..])?;
+        self.filled += n;
+        Ok(n)
+    }
+
+    /// The unconsumed bytes, reading once first if there are none.
+    pub(super) fn fill_if_empty<R: Read + ?Sized>(
+        &mut self,
+        inner: &mut R,
+    ) -> std::io::Result<&[u8]> {
+        if self.is_empty() {
+            // An empty buffer always has room: no growth happens.
+            self.fill_more(inner, self.buf.len())?;
+        }
+        Ok(self.buffer())
+    }
+
+    /// The unconsumed bytes, as an owned vector (reusing the allocation).
+    pub(super) fn into_vec(self) -> Vec<u8> {
+        let mut buf = self.buf;
+        buf.truncate(self.filled);
+        buf.drain(..self.pos);
+        buf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Buffer;
+
+    #[test]
+    fn compacts_before_it_grows_and_grows_only_to_the_limit() {
+        let mut buf = Buffer::with_capacity(4);
+        let mut input: &[u8] = b"abcdefghij";
+        assert_eq!(buf.fill_more(&mut input, 8).unwrap(), 4);
+        assert_eq!(buf.take(2), b"ab");
+        // Full: the two unconsumed bytes move to the front, no growth.
+        assert_eq!(buf.fill_more(&mut input, 8).unwrap(), 2);
+        assert_eq!((buf.buffer(), buf.capacity()), (&b"cdef"[..], 4));
+        // Full from the front: grows, doubling, capped by the limit.
+        assert_eq!(buf.fill_more(&mut input, 6).unwrap(), 2);
+        assert_eq!((buf.buffer(), buf.capacity()), (&b"cdefgh"[..], 6));
+        // At the limit and full: still grows by one so the read has room.
+        assert_eq!(buf.fill_more(&mut input, 6).unwrap(), 1);
+        assert_eq!(buf.capacity(), 7);
+        buf.consume(100);
+        assert!(buf.is_empty());
+        assert_eq!(buf.fill_if_empty(&mut input).unwrap(), b"j");
+        assert_eq!(buf.into_vec(), b"j");
+    }
+}
