@@ -88,6 +88,7 @@ pub use error::{Attempt, Error, Result};
 pub use net::{
     Connector, ListenOptions, Server, ServerHandle, bind_udp, open_clientfd, open_listenfd,
 };
+pub use net::{Overload, ServeError, TimedStream};
 pub use rio::{LinePolicy, RioReader, readn, writen, writen_vectored};
 
 /// The README's Rust examples, compiled and run as doctests.

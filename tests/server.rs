@@ -12,12 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use rionet::{Server, ServerHandle};
+use rionet::{ServeError, Server, ServerHandle, TimedStream};
 use util::{IO_TIMEOUT, with_timeouts};
 
 /// Echoes every line back; panics on the line "panic".
-fn echo_lines(stream: TcpStream, _peer: SocketAddr) {
-    let stream = with_timeouts(stream);
+fn echo_lines(stream: TimedStream, _peer: SocketAddr) {
     let mut out = &stream;
     for line in BufReader::new(&stream).lines() {
         let Ok(line) = line else { return };
@@ -66,7 +65,7 @@ fn assert_closed(mut from: impl Read) {
 
 /// Runs `shutdown` on another thread and fails the test if it has not
 /// returned within the I/O timeout.
-fn shutdown_within_timeout(server: ServerHandle) -> rionet::Result<()> {
+fn shutdown_within_timeout(server: ServerHandle) -> Result<(), ServeError> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || tx.send(server.shutdown()).unwrap());
     rx.recv_timeout(IO_TIMEOUT)
@@ -259,7 +258,7 @@ fn a_pool_queue_is_bounded() {
         .queue_capacity(1)
         .spawn(move |stream, _| {
             let mut line = String::new();
-            let _ = BufReader::new(with_timeouts(stream)).read_line(&mut line);
+            let _ = BufReader::new(&stream).read_line(&mut line);
             started_tx.lock().unwrap().send(line).unwrap();
             let _ = release.lock().unwrap().recv_timeout(IO_TIMEOUT);
         })
@@ -321,7 +320,7 @@ fn serve_stops_with_an_accept_error_when_the_listener_breaks() {
         .unwrap();
     let result = rx.recv_timeout(IO_TIMEOUT).expect("serve did not return");
     match result {
-        Err(rionet::Error::Accept { addr: at, source }) => {
+        Err(ServeError::Accept { addr: at, source }) => {
             assert_eq!(at, addr);
             assert_eq!(source.kind(), io::ErrorKind::InvalidInput);
         }

@@ -2,11 +2,14 @@
 //! builders, and a server helper to serve a listener.
 
 mod connect;
+mod deadline;
+mod errno;
 mod listen;
 mod server;
 mod udp;
 
 pub use connect::{Connector, open_clientfd};
+pub use deadline::TimedStream;
 pub use listen::{ListenOptions, open_listenfd};
-pub use server::{Server, ServerHandle};
+pub use server::{Overload, ServeError, Server, ServerHandle};
 pub use udp::bind_udp;
