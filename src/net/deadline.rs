@@ -80,6 +80,9 @@ struct State {
     arrived: u64,
     /// The `SO_RCVTIMEO` currently on the socket.
     applied: Option<Duration>,
+    /// Whether `applied` is the time left to the deadline (shorter than the
+    /// read timeout), so that its expiry is the deadline's.
+    by_deadline: bool,
     nonblocking: bool,
 }
 
@@ -161,6 +164,7 @@ impl TimedStream {
         let mut state = self.inner.lock();
         state.deadline = deadline.map(|at| (at, Instant::now()));
         state.arrived = 0;
+        state.by_deadline = false;
         if deadline.is_none() && state.applied != state.read_timeout {
             self.inner.socket.set_read_timeout(state.read_timeout)?;
             state.applied = state.read_timeout;
@@ -245,6 +249,7 @@ impl TimedStream {
             return Err(deadline_passed(at, set, state.arrived));
         };
         let wait = state.read_timeout.map_or(left, |idle| idle.min(left));
+        state.by_deadline = state.read_timeout.is_none_or(|idle| left < idle);
         if state.applied != Some(wait) {
             self.inner.socket.set_read_timeout(Some(wait))?;
             state.applied = Some(wait);
@@ -264,7 +269,11 @@ impl TimedStream {
                 self.inner.timed_out.store(true, Ordering::Relaxed);
                 let now = Instant::now();
                 match state.deadline {
-                    Some((at, set)) if now >= at => Err(deadline_passed(at, set, state.arrived)),
+                    // The kernel may wake a hair early: a wait cut to the
+                    // deadline that expires is the deadline's expiry.
+                    Some((at, set)) if now >= at || state.by_deadline => {
+                        Err(deadline_passed(at, set, state.arrived))
+                    }
                     _ => Err(io::Error::new(
                         io::ErrorKind::TimedOut,
                         format!(

@@ -224,7 +224,9 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         let removed = self.shared.lock().live.remove(&self.id);
-        if removed.is_some_and(|watch| watch.timed_out()) {
+        // Counted before `removed` drops and closes the socket, so a client
+        // that sees the close sees the count.
+        if removed.as_ref().is_some_and(Watch::timed_out) {
             Counters::bump(&self.shared.counters.timed_out);
             super::events::event!(
                 info,
@@ -234,5 +236,6 @@ impl Drop for Slot {
             );
         }
         self.shared.changed.notify_all();
+        drop(removed);
     }
 }
