@@ -93,7 +93,7 @@ pub use error::{Attempt, Error, Result};
 pub use net::{
     Connector, ListenOptions, Server, ServerHandle, bind_udp, open_clientfd, open_listenfd,
 };
-pub use net::{Overload, ServeError, TimedStream};
+pub use net::{Overload, ReadDeadline, ServeError, TimedStream};
 pub use rio::{LinePolicy, RioReader, readn, writen, writen_vectored};
 
 /// The README's Rust examples, compiled and run as doctests.

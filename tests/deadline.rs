@@ -140,3 +140,18 @@ fn reads_and_writes_pass_through() {
     assert_eq!(&buf, b"pong");
     assert_eq!(owned.peer_addr().unwrap(), peer.local_addr().unwrap());
 }
+
+/// Generic code reaches the deadline through the trait, by reference too.
+#[test]
+fn the_deadline_is_reachable_through_the_trait() {
+    use rionet::ReadDeadline;
+
+    fn cut_at<R: Read + ReadDeadline>(mut reader: R, at: Instant) -> io::Error {
+        reader.set_read_deadline(Some(at)).unwrap();
+        reader.read(&mut [0; 8]).unwrap_err()
+    }
+    let (stream, _peer) = timed_pair();
+    let err = cut_at(&stream, Instant::now() + SHORT);
+    assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+    assert!(err.to_string().contains("0 bytes had arrived"), "{err}");
+}

@@ -814,3 +814,55 @@ fn server_events_write_nothing_to_stderr() {
     assert_eq!(handle.timed_out(), 1);
     shutdown_within_timeout(handle).unwrap();
 }
+
+/// With the `log` feature, events reach the installed logger under the
+/// target `rionet::server`.
+#[cfg(feature = "log")]
+#[test]
+fn events_go_to_the_log_facade() {
+    use std::sync::OnceLock;
+
+    struct Collect(Mutex<Vec<String>>);
+    impl log::Log for Collect {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            if record.target() == "rionet::server" {
+                self.0.lock().unwrap().push(record.args().to_string());
+            }
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: OnceLock<&'static Collect> = OnceLock::new();
+    let logger = *LOGGER.get_or_init(|| Box::leak(Box::new(Collect(Mutex::new(Vec::new())))));
+    log::set_logger(logger).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+
+    let handle = Server::new(listener())
+        .max_connections(1)
+        .overload(Overload::Refuse)
+        .spawn(echo_lines)
+        .unwrap();
+    let addr = handle.local_addr();
+    let (mut first, mut first_reader) = connect(&handle);
+    assert_eq!(round_trip(&mut first, &mut first_reader, "one"), "one\n");
+    let (_other, other_reader) = connect(&handle);
+    assert_closed(other_reader);
+    writeln!(first, "panic").unwrap();
+    assert_closed(first_reader);
+    shutdown_within_timeout(handle).unwrap();
+    let lines: Vec<String> = logger
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.contains(&addr.to_string()))
+        .cloned()
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("refused the connection")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.contains("panicked")), "{lines:?}");
+}

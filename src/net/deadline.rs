@@ -336,6 +336,34 @@ fn deadline_passed(at: Instant, set: Instant, arrived: u64) -> io::Error {
     )
 }
 
+/// A reader that can be told "reading must be done by this instant": what a
+/// framer or buffered reader needs from its stream to offer a per-request
+/// deadline without knowing the stream's type.
+///
+/// [`TimedStream`] implements it (by value and by reference); so can a
+/// user's own stream.
+pub trait ReadDeadline {
+    /// Sets (`Some`) or clears (`None`) the deadline for reads; a read that
+    /// would end past it fails with [`io::ErrorKind::TimedOut`].
+    ///
+    /// # Errors
+    ///
+    /// Whatever setting the deadline on the underlying socket fails with.
+    fn set_read_deadline(&self, deadline: Option<Instant>) -> io::Result<()>;
+}
+
+impl ReadDeadline for TimedStream {
+    fn set_read_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        TimedStream::set_read_deadline(self, deadline)
+    }
+}
+
+impl<T: ReadDeadline + ?Sized> ReadDeadline for &T {
+    fn set_read_deadline(&self, deadline: Option<Instant>) -> io::Result<()> {
+        (**self).set_read_deadline(deadline)
+    }
+}
+
 /// The server's view of a live connection: the same socket, shared.
 pub(crate) struct Watch(Arc<Inner>);
 

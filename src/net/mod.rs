@@ -9,7 +9,7 @@ mod server;
 mod udp;
 
 pub use connect::{Connector, open_clientfd};
-pub use deadline::TimedStream;
+pub use deadline::{ReadDeadline, TimedStream};
 pub use listen::{ListenOptions, open_listenfd};
 pub use server::{Overload, ServeError, Server, ServerHandle};
 pub use udp::bind_udp;
