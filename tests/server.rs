@@ -866,3 +866,16 @@ fn events_go_to_the_log_facade() {
     );
     assert!(lines.iter().any(|l| l.contains("panicked")), "{lines:?}");
 }
+
+/// A shutdown that comes before `serve` starts (an early signal) returns at
+/// once, and `serve` then returns at once too.
+#[test]
+fn a_shutdown_before_serve_starts_returns_and_serve_does_not_block() {
+    let server = Server::new(listener());
+    shutdown_within_timeout(server.handle().unwrap()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(server.serve(echo_lines)).unwrap());
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("serve blocked after a shutdown")
+        .unwrap();
+}

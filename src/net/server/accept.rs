@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn pause_grows_and_is_bounded() {
         let shared = Shared::new("127.0.0.1:1".parse().unwrap());
-        shared.stop(); // makes pause return at once
+        let _ = shared.stop(); // makes pause return at once
         let mut backoff = BACKOFF_MIN;
         for _ in 0..20 {
             pause(&shared, &mut backoff);

@@ -111,7 +111,8 @@ impl ServerHandle {
     }
 
     /// Waits until the server stops on its own (a listener error) or is
-    /// shut down through another handle, and every handler has returned.
+    /// shut down through another handle, and every handler has returned
+    /// (for a remote handle: forever if `serve` is never called).
     ///
     /// # Errors
     ///
@@ -168,7 +169,11 @@ impl ServerHandle {
     /// did.
     fn stop(&self, grace: Duration, limit: Option<Instant>) -> bool {
         let addr = self.shared.local_addr;
-        self.shared.stop();
+        if !self.shared.stop() {
+            // Never started: `serve` or `spawn`, if called later, returns
+            // at once.
+            return true;
+        }
         wake(addr);
         self.shared.close_live_after(grace);
         // One wake-up is enough unless the accept loop missed it (another

@@ -91,10 +91,15 @@ impl Shared {
         self.lock().stopped
     }
 
-    /// Marks the server stopped: no handler starts from now on.
-    pub(super) fn stop(&self) {
-        self.lock().stopped = true;
+    /// Marks the server stopped: no handler starts from now on. Whether it
+    /// had been started (if not, a later start returns at once).
+    pub(super) fn stop(&self) -> bool {
+        let mut state = self.lock();
+        state.stopped = true;
+        let started = state.started;
+        drop(state);
         self.changed.notify_all();
+        started
     }
 
     /// Marks the accept loop returned.
