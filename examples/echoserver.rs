@@ -15,9 +15,9 @@
 mod common;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 
-use rionet::RioReader;
+use rionet::{RioReader, TimedStream};
 
 fn main() {
     let args = common::server_args(
@@ -29,7 +29,7 @@ fn main() {
 
 /// CS:APP's `echo`: read a line with `readlineb`, write it back, until the
 /// client closes, vanishes, or sends a line over the maximum (64 KiB).
-fn echo(stream: TcpStream, peer: SocketAddr) {
+fn echo(stream: TimedStream, peer: SocketAddr) {
     common::log(format_args!("{peer}: connected"));
     let mut rio = RioReader::new(&stream);
     let mut out = &stream;

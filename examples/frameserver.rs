@@ -13,8 +13,9 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 
+use rionet::TimedStream;
 use rionet::frame::{FrameReader, FrameWriter, LengthPrefix};
 
 fn main() {
@@ -25,7 +26,7 @@ fn main() {
     common::serve("frameserver", &args, echo_frames);
 }
 
-fn echo_frames(stream: TcpStream, peer: SocketAddr) {
+fn echo_frames(stream: TimedStream, peer: SocketAddr) {
     common::log(format_args!("{peer}: connected"));
     let mut frames = FrameReader::new(&stream, LengthPrefix::new());
     let mut out = FrameWriter::new(&stream, LengthPrefix::new());

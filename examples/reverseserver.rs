@@ -15,9 +15,9 @@
 mod common;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 
-use rionet::RioReader;
+use rionet::{RioReader, TimedStream};
 use unicode_segmentation::UnicodeSegmentation;
 
 fn main() {
@@ -28,7 +28,7 @@ fn main() {
     common::serve("reverseserver", &args, reverse);
 }
 
-fn reverse(stream: TcpStream, peer: SocketAddr) {
+fn reverse(stream: TimedStream, peer: SocketAddr) {
     common::log(format_args!("{peer}: connected"));
     let mut rio = RioReader::new(&stream);
     let mut out = &stream;

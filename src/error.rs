@@ -1,7 +1,6 @@
 //! The umbrella error type, [`Error`], over the error of each layer.
 
 use std::io;
-use std::net::SocketAddr;
 
 use bytes::Bytes;
 
@@ -118,16 +117,10 @@ pub enum Error {
         max: u64,
     },
 
-    /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
-    /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
-    #[error("accept on {addr} failed: {source}")]
-    Accept {
-        /// The listener's local address.
-        addr: SocketAddr,
-        /// The error of `accept`.
-        #[source]
-        source: io::Error,
-    },
+    /// A [`Server`](crate::Server) could not start, or its accept loop
+    /// stopped on a listener error.
+    #[error(transparent)]
+    Serve(#[from] crate::ServeError),
 
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
@@ -159,7 +152,7 @@ impl Error {
             Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
                 io::ErrorKind::InvalidInput
             }
-            Error::Accept { source, .. } => source.kind(),
+            Error::Serve(err) => err.kind(),
             Error::Io(err) => err.kind(),
         }
     }

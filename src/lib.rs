@@ -9,9 +9,12 @@
 //!   [`ListenOptions`] are the builders behind them.
 //! - **Serving** ([`Server`]): an accept loop that runs a handler per
 //!   connection, on a thread each (CS:APP's `echoservert`) or on a fixed pool
-//!   fed by a bounded queue (`echoservert_pre`); it survives transient accept
-//!   errors, backs off when out of file descriptors, contains handler panics,
-//!   and shuts down cleanly through a [`ServerHandle`].
+//!   fed by a bounded queue (`echoservert_pre`), with read and write timeouts,
+//!   a connection limit and an [`Overload`] policy by default; handlers get a
+//!   [`TimedStream`] whose read deadline a trickling client cannot extend. It
+//!   survives transient accept errors and running out of file descriptors,
+//!   contains handler panics, prints nothing (counters on the
+//!   [`ServerHandle`], events to `log`), and shuts down cleanly.
 //! - **Robust I/O** (CS:APP's Rio): [`readn`] / [`writen`] /
 //!   [`writen_vectored`] move whole buffers, retry `Interrupted`, and report
 //!   how many bytes moved before an error. [`RioReader`] reads bounded lines
@@ -73,6 +76,8 @@
 //!
 //! - `tokio-util`: the codecs also implement tokio-util's `Decoder` and
 //!   `Encoder`, for use with `FramedRead` / `FramedWrite`.
+//! - `log`: [`Server`] events (handler panics, accept back-off, refused
+//!   connections, timeouts) go to the `log` facade, target `rionet::server`.
 //!
 //! # Minimum supported Rust version
 //!
@@ -104,6 +109,7 @@ pub use net::{
     Attempt, ConnectError, Connector, Keepalive, ListenError, ListenOptions, Server, ServerHandle,
     bind_udp, open_clientfd, open_listenfd,
 };
+pub use net::{Overload, ReadDeadline, ServeError, TimedStream};
 pub use rio::{LinePolicy, RioError, RioReader, readn, writen, writen_vectored};
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -10,14 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rionet::{Server, ServerHandle};
+use rionet::{Overload, ServeError, Server, ServerHandle, TimedStream};
 use util::{IO_TIMEOUT, with_timeouts};
 
 /// Echoes every line back; panics on the line "panic".
-fn echo_lines(stream: TcpStream, _peer: SocketAddr) {
-    let stream = with_timeouts(stream);
+fn echo_lines(stream: TimedStream, _peer: SocketAddr) {
     let mut out = &stream;
     for line in BufReader::new(&stream).lines() {
         let Ok(line) = line else { return };
@@ -66,7 +65,7 @@ fn assert_closed(mut from: impl Read) {
 
 /// Runs `shutdown` on another thread and fails the test if it has not
 /// returned within the I/O timeout.
-fn shutdown_within_timeout(server: ServerHandle) -> rionet::Result<()> {
+fn shutdown_within_timeout(server: ServerHandle) -> Result<(), ServeError> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || tx.send(server.shutdown()).unwrap());
     rx.recv_timeout(IO_TIMEOUT)
@@ -259,7 +258,7 @@ fn a_pool_queue_is_bounded() {
         .queue_capacity(1)
         .spawn(move |stream, _| {
             let mut line = String::new();
-            let _ = BufReader::new(with_timeouts(stream)).read_line(&mut line);
+            let _ = BufReader::new(&stream).read_line(&mut line);
             started_tx.lock().unwrap().send(line).unwrap();
             let _ = release.lock().unwrap().recv_timeout(IO_TIMEOUT);
         })
@@ -321,7 +320,7 @@ fn serve_stops_with_an_accept_error_when_the_listener_breaks() {
         .unwrap();
     let result = rx.recv_timeout(IO_TIMEOUT).expect("serve did not return");
     match result {
-        Err(rionet::Error::Accept { addr: at, source }) => {
+        Err(ServeError::Accept { addr: at, source }) => {
             assert_eq!(at, addr);
             assert_eq!(source.kind(), io::ErrorKind::InvalidInput);
         }
@@ -404,4 +403,479 @@ fn a_panicking_handler_is_contained_with_stderr_closed() {
     // Bounded: every wait in the child is.
     let status = child.wait().unwrap();
     assert!(status.success(), "the worker died: {status}");
+}
+
+/// Reads lines, each of which must arrive whole by `deadline` after it was
+/// asked for, and echoes them; reports how the connection ended.
+fn echo_with_deadline(
+    stream: &TimedStream,
+    deadline: Duration,
+    ended: &Mutex<mpsc::Sender<io::Error>>,
+) {
+    let mut lines = BufReader::new(stream);
+    let mut out = stream;
+    loop {
+        let mut line = String::new();
+        stream
+            .set_read_deadline(Some(Instant::now() + deadline))
+            .unwrap();
+        match lines.read_line(&mut line) {
+            Ok(0) => return,
+            Ok(_) => {
+                if out.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Err(err) => {
+                let _ = ended.lock().unwrap().send(err);
+                return;
+            }
+        }
+    }
+}
+
+/// A trickling client is cut at its deadline and silent clients at the idle
+/// timeout, while a normal client goes on being served; the handle counts
+/// the timeouts.
+fn slow_clients_are_cut(server: &mut Server) {
+    let (ended_tx, ended) = mpsc::channel();
+    let ended_tx = Mutex::new(ended_tx);
+    let handle = server
+        .read_timeout(Some(Duration::from_millis(300)))
+        .spawn(move |stream, _| echo_with_deadline(&stream, Duration::from_millis(600), &ended_tx))
+        .unwrap();
+    let (mut normal, mut normal_reader) = connect(&handle);
+    assert_eq!(
+        round_trip(&mut normal, &mut normal_reader, "first"),
+        "first\n"
+    );
+
+    let silent: Vec<TcpStream> = (0..2)
+        .map(|_| with_timeouts(TcpStream::connect(handle.local_addr()).unwrap()))
+        .collect();
+    let mut trickler = with_timeouts(TcpStream::connect(handle.local_addr()).unwrap());
+    // Each byte leaves at once, not held back by Nagle's algorithm.
+    trickler.set_nodelay(true).unwrap();
+    let trickle_reader = trickler.try_clone().unwrap();
+    let (stop_tx, stop) = mpsc::channel::<()>();
+    let trickle = thread::spawn(move || {
+        // A byte every 30 ms, far below the idle timeout, never a newline;
+        // at most 10 s of it.
+        for _ in 0..330 {
+            if trickler.write_all(b"x").is_err() {
+                return;
+            }
+            if stop.recv_timeout(Duration::from_millis(30)).is_ok() {
+                return;
+            }
+        }
+    });
+
+    // The normal client keeps talking, more often than the idle timeout,
+    // while the slow ones are cut: at most 10 s of it.
+    let mut messages = Vec::new();
+    for round in 0..100 {
+        if messages.len() == 3 {
+            break;
+        }
+        let line = format!("round {round}");
+        assert_eq!(
+            round_trip(&mut normal, &mut normal_reader, &line),
+            format!("{line}\n")
+        );
+        if let Ok(err) = ended.recv_timeout(Duration::from_millis(100)) {
+            assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+            messages.push(err.to_string());
+        }
+    }
+    let idle = messages
+        .iter()
+        .filter(|m| m.contains("read timed out"))
+        .count();
+    let deadline: Vec<_> = messages
+        .iter()
+        .filter(|m| m.contains("read deadline passed"))
+        .collect();
+    assert_eq!(idle, 2, "{messages:?}");
+    assert_eq!(deadline.len(), 1, "{messages:?}");
+    assert!(
+        !deadline[0].contains(" 0 bytes had arrived"),
+        "{deadline:?}"
+    );
+
+    assert_closed(trickle_reader);
+    let _ = stop_tx.send(());
+    trickle.join().unwrap();
+    for stream in silent {
+        assert_closed(stream);
+    }
+    // The connection is closed after the count is taken.
+    assert_eq!(handle.timed_out(), 3);
+    assert_eq!(
+        round_trip(&mut normal, &mut normal_reader, "still"),
+        "still\n"
+    );
+    drop((normal, normal_reader));
+    shutdown_within_timeout(handle).unwrap();
+}
+
+#[test]
+fn slow_clients_are_cut_on_connection_threads() {
+    slow_clients_are_cut(&mut Server::new(listener()));
+}
+
+#[test]
+fn slow_clients_are_cut_in_a_pool() {
+    slow_clients_are_cut(Server::new(listener()).pool(4));
+}
+
+/// Echoes lines, telling `started` when a connection is being served.
+fn counted_echo(started: mpsc::Sender<()>) -> impl Fn(TimedStream, SocketAddr) + Send + Sync {
+    let started = Mutex::new(started);
+    move |stream, peer| {
+        let _ = started.lock().unwrap().send(());
+        echo_lines(stream, peer)
+    }
+}
+
+/// Over the limit, a refusing server answers with its reply and closes;
+/// once the first client leaves, the next one is served.
+fn refuses_over_the_limit(server: &mut Server) {
+    let (started_tx, started) = mpsc::channel();
+    let handle = server
+        .max_connections(1)
+        .overload(Overload::RefuseWith("busy\n".into()))
+        .spawn(counted_echo(started_tx))
+        .unwrap();
+    let (mut first, mut first_reader) = connect(&handle);
+    assert_eq!(round_trip(&mut first, &mut first_reader, "one"), "one\n");
+    for _ in 0..3 {
+        let (mut other, mut other_reader) = connect(&handle);
+        // Sent before the refusal is read: it must not turn the close into
+        // a reset that destroys the reply.
+        other.write_all(b"hello\n").unwrap();
+        let mut reply = String::new();
+        other_reader.read_line(&mut reply).unwrap();
+        assert_eq!(reply, "busy\n");
+        assert_closed(other_reader);
+    }
+    assert_eq!(handle.refused(), 3);
+    assert_eq!(handle.active(), 1);
+    drop((first, first_reader));
+    // The slot frees when the handler has returned; a refused client may
+    // still race it, so try a bounded number of times.
+    let served = (0..50).any(|_| {
+        let (mut next, mut next_reader) = connect(&handle);
+        next.write_all(b"again\n").unwrap();
+        let mut reply = String::new();
+        next_reader.read_line(&mut reply).unwrap();
+        reply == "again\n"
+    });
+    assert!(served, "no client was served after the first left");
+    assert!(started.try_iter().count() >= 2);
+    shutdown_within_timeout(handle).unwrap();
+}
+
+#[test]
+fn connection_threads_refuse_over_the_limit() {
+    refuses_over_the_limit(&mut Server::new(listener()));
+}
+
+#[test]
+fn a_pool_refuses_over_the_limit() {
+    refuses_over_the_limit(Server::new(listener()).pool(2));
+}
+
+/// A one-worker pool with no queue refuses when its worker is busy, whatever
+/// the connection limit.
+#[test]
+fn a_full_pool_refuses_under_a_refusing_policy() {
+    let handle = Server::new(listener())
+        .pool(1)
+        .queue_capacity(0)
+        .overload(Overload::Refuse)
+        .spawn(echo_lines)
+        .unwrap();
+    let (mut first, mut first_reader) = connect(&handle);
+    assert_eq!(round_trip(&mut first, &mut first_reader, "one"), "one\n");
+    let (_other, other_reader) = connect(&handle);
+    assert_closed(other_reader);
+    assert_eq!(handle.refused(), 1);
+    shutdown_within_timeout(handle).unwrap();
+}
+
+/// Over the limit, a waiting server leaves the next client in the backlog
+/// and serves it as soon as the first one leaves.
+fn waits_over_the_limit(server: &mut Server) {
+    let (started_tx, started) = mpsc::channel();
+    let handle = server
+        .max_connections(1)
+        .overload(Overload::Wait)
+        .spawn(counted_echo(started_tx))
+        .unwrap();
+    let (mut first, mut first_reader) = connect(&handle);
+    assert_eq!(round_trip(&mut first, &mut first_reader, "one"), "one\n");
+    started.recv_timeout(IO_TIMEOUT).unwrap();
+    let (mut second, mut second_reader) = connect(&handle);
+    second.write_all(b"two\n").unwrap();
+    assert!(
+        started.recv_timeout(Duration::from_millis(200)).is_err(),
+        "a second connection was served over the limit"
+    );
+    assert_eq!(handle.accepted(), 1);
+    drop((first, first_reader));
+    let mut reply = String::new();
+    second_reader.read_line(&mut reply).unwrap();
+    assert_eq!(reply, "two\n");
+    assert_eq!(handle.refused(), 0);
+    drop((second, second_reader));
+    shutdown_within_timeout(handle).unwrap();
+}
+
+#[test]
+fn connection_threads_wait_over_the_limit() {
+    waits_over_the_limit(&mut Server::new(listener()));
+}
+
+#[test]
+fn a_pool_waits_over_the_limit() {
+    waits_over_the_limit(Server::new(listener()).pool(4));
+}
+
+/// `serve` on the calling thread stops through a handle taken before it.
+#[test]
+fn serve_stops_through_a_handle_taken_before() {
+    let mut server = Server::new(listener());
+    server.pool(2);
+    let handle = server.handle().unwrap();
+    let addr = handle.local_addr();
+    let (tx, rx) = mpsc::channel();
+    let serving = thread::spawn(move || tx.send(server.serve(echo_lines)).unwrap());
+    let mut client = with_timeouts(TcpStream::connect(addr).unwrap());
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    assert_eq!(round_trip(&mut client, &mut reader, "hi"), "hi\n");
+    assert_eq!(handle.accepted(), 1);
+    shutdown_within_timeout(handle).unwrap();
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("serve did not return")
+        .unwrap();
+    serving.join().unwrap();
+    assert_closed(reader);
+}
+
+/// `wait` returns once another handle has shut the server down; a server
+/// runs once.
+#[test]
+fn wait_returns_after_a_shutdown_elsewhere() {
+    let server = Server::new(listener());
+    let owner = server.spawn(echo_lines).unwrap();
+    let remote = server.handle().unwrap();
+    assert!(matches!(
+        server.spawn(echo_lines),
+        Err(ServeError::AlreadyStarted { .. })
+    ));
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(owner.wait()).unwrap());
+    assert!(rx.try_recv().is_err());
+    assert!(!remote.is_finished());
+    shutdown_within_timeout(remote).unwrap();
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("wait did not return")
+        .unwrap();
+}
+
+/// A handler that ignores its connection cannot make dropping the handle
+/// hang: the drop gives up waiting after its bound.
+#[test]
+fn dropping_the_handle_does_not_wait_for_a_stuck_handler() {
+    let (release_tx, release) = mpsc::channel::<()>();
+    let (started_tx, started) = mpsc::channel();
+    let release = Mutex::new(release);
+    let started_tx = Mutex::new(started_tx);
+    let server = Server::new(listener())
+        .spawn(move |_stream, _| {
+            started_tx.lock().unwrap().send(()).unwrap();
+            let _ = release.lock().unwrap().recv_timeout(IO_TIMEOUT * 3);
+        })
+        .unwrap();
+    let _client = with_timeouts(TcpStream::connect(server.local_addr()).unwrap());
+    started.recv_timeout(IO_TIMEOUT).unwrap();
+    let (done_tx, done) = mpsc::channel();
+    thread::spawn(move || {
+        drop(server);
+        done_tx.send(()).unwrap();
+    });
+    done.recv_timeout(IO_TIMEOUT).expect("drop hung");
+    release_tx.send(()).unwrap();
+}
+
+/// Counts the descriptors this process has open (Linux: /proc/self/fd).
+#[cfg(target_os = "linux")]
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// Each connection costs the server one descriptor, not two. Counted in a
+/// child process (this test binary again), where no other test opens any.
+#[cfg(target_os = "linux")]
+#[test]
+fn one_descriptor_per_connection() {
+    const CHILD: &str = "RIONET_TEST_FD_COUNT";
+    let name = "one_descriptor_per_connection";
+    if std::env::var_os(CHILD).is_none() {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--test-threads=1"])
+            .env(CHILD, "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        return;
+    }
+    for pool in [None, Some(8)] {
+        let (started_tx, started) = mpsc::channel();
+        let mut server = Server::new(listener());
+        if let Some(workers) = pool {
+            server.pool(workers);
+        }
+        let handle = server
+            .spawn(move |stream, _| {
+                let started_tx = started_tx.clone();
+                started_tx.send(()).unwrap();
+                let _ = (&stream).read(&mut [0; 1]);
+            })
+            .unwrap();
+        // One connection first, so the accept loop is running with its
+        // spare descriptor open before the count.
+        let first = with_timeouts(TcpStream::connect(handle.local_addr()).unwrap());
+        started.recv_timeout(IO_TIMEOUT).unwrap();
+        let before = open_fds();
+        let clients: Vec<TcpStream> = (0..7)
+            .map(|_| with_timeouts(TcpStream::connect(handle.local_addr()).unwrap()))
+            .collect();
+        for _ in 0..7 {
+            started.recv_timeout(IO_TIMEOUT).unwrap();
+        }
+        // 7 client sockets and 7 accepted ones.
+        assert_eq!(open_fds() - before, 14, "pool {pool:?}");
+        drop((first, clients));
+        shutdown_within_timeout(handle).unwrap();
+    }
+}
+
+/// Without a logger, timeouts, refusals and panics leave stderr empty: the
+/// library writes nothing itself. Runs in a child process (this test binary
+/// again) whose stderr is captured; its panic hook is silenced, since std
+/// prints panics, not rionet.
+#[test]
+fn server_events_write_nothing_to_stderr() {
+    const CHILD: &str = "RIONET_TEST_QUIET_STDERR";
+    let name = "server_events_write_nothing_to_stderr";
+    if std::env::var_os(CHILD).is_none() {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .env(CHILD, "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+        return;
+    }
+    std::panic::set_hook(Box::new(|_| {}));
+    let handle = Server::new(listener())
+        .read_timeout(Some(Duration::from_millis(50)))
+        .max_connections(1)
+        .overload(Overload::Refuse)
+        .spawn(echo_lines)
+        .unwrap();
+    // A panic.
+    let (mut stream, reader) = connect(&handle);
+    writeln!(stream, "panic").unwrap();
+    assert_closed(reader);
+    // A timeout, and a refusal while it holds the only slot.
+    let (_silent, silent_reader) = connect(&handle);
+    let refused = (0..50).any(|_| {
+        let (_other, other_reader) = connect(&handle);
+        assert_closed(other_reader);
+        handle.refused() > 0
+    });
+    assert!(refused);
+    assert_closed(silent_reader);
+    assert_eq!(handle.panicked(), 1);
+    assert_eq!(handle.timed_out(), 1);
+    shutdown_within_timeout(handle).unwrap();
+}
+
+/// With the `log` feature, events reach the installed logger under the
+/// target `rionet::server`.
+#[cfg(feature = "log")]
+#[test]
+fn events_go_to_the_log_facade() {
+    use std::sync::OnceLock;
+
+    struct Collect(Mutex<Vec<String>>);
+    impl log::Log for Collect {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            if record.target() == "rionet::server" {
+                self.0.lock().unwrap().push(record.args().to_string());
+            }
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: OnceLock<&'static Collect> = OnceLock::new();
+    let logger = *LOGGER.get_or_init(|| Box::leak(Box::new(Collect(Mutex::new(Vec::new())))));
+    log::set_logger(logger).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+
+    let handle = Server::new(listener())
+        .max_connections(1)
+        .overload(Overload::Refuse)
+        .spawn(echo_lines)
+        .unwrap();
+    let addr = handle.local_addr();
+    let (mut first, mut first_reader) = connect(&handle);
+    assert_eq!(round_trip(&mut first, &mut first_reader, "one"), "one\n");
+    let (_other, other_reader) = connect(&handle);
+    assert_closed(other_reader);
+    writeln!(first, "panic").unwrap();
+    assert_closed(first_reader);
+    shutdown_within_timeout(handle).unwrap();
+    let lines: Vec<String> = logger
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.contains(&addr.to_string()))
+        .cloned()
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("refused the connection")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.contains("panicked")), "{lines:?}");
+}
+
+/// A shutdown that comes before `serve` starts (an early signal) returns at
+/// once, and `serve` then returns at once too.
+#[test]
+fn a_shutdown_before_serve_starts_returns_and_serve_does_not_block() {
+    let server = Server::new(listener());
+    shutdown_within_timeout(server.handle().unwrap()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || tx.send(server.serve(echo_lines)).unwrap());
+    rx.recv_timeout(IO_TIMEOUT)
+        .expect("serve blocked after a shutdown")
+        .unwrap();
 }

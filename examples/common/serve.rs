@@ -1,11 +1,11 @@
 //! The servers' shared command line and set-up.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::num::NonZeroUsize;
 use std::process;
 use std::time::Duration;
 
-use rionet::Server;
+use rionet::{Server, TimedStream};
 
 use super::args::{Arg, Cli, Matches};
 use super::report::{fail, log};
@@ -80,13 +80,17 @@ pub fn server_args(program: &str, about: &'static str) -> ServerArgs {
 /// client until the listener fails.
 pub fn serve<H>(program: &str, args: &ServerArgs, handler: H) -> !
 where
-    H: Fn(TcpStream, SocketAddr) + Send + Sync + 'static,
+    H: Fn(TimedStream, SocketAddr) + Send + Sync + 'static,
 {
     let listener = rionet::open_listenfd(args.port).unwrap_or_else(|err| fail(program, err));
     let addr = listener
         .local_addr()
         .unwrap_or_else(|err| fail(program, err));
     let mut server = Server::new(listener);
+    // A peer that vanished must not hold a thread forever.
+    server
+        .read_timeout(Some(IDLE_TIMEOUT))
+        .write_timeout(Some(WRITE_TIMEOUT));
     match args.pool {
         Some(workers) => {
             server.pool(workers);
@@ -96,16 +100,7 @@ where
         }
         None => log(format_args!("listening on {addr} (a thread per client)")),
     }
-    match server.serve(move |stream, peer| {
-        // A peer that vanished must not hold this thread forever.
-        let timeouts = stream
-            .set_read_timeout(Some(IDLE_TIMEOUT))
-            .and_then(|()| stream.set_write_timeout(Some(WRITE_TIMEOUT)));
-        match timeouts {
-            Ok(()) => handler(stream, peer),
-            Err(err) => log(format_args!("{peer}: dropped: {err}")),
-        }
-    }) {
+    match server.serve(handler) {
         Ok(()) => process::exit(0),
         Err(err) => fail(program, err),
     }

@@ -256,13 +256,10 @@ pub(crate) fn bind_wildcard<T>(
 
 /// Whether an error from an IPv6 socket means the host has no IPv6 at all.
 fn means_no_ipv6(error: &io::Error) -> bool {
-    const EAFNOSUPPORT: i32 = 97; // Linux
-    const EAFNOSUPPORT_BSD: i32 = 47; // macOS and the BSDs
     matches!(
         error.kind(),
         io::ErrorKind::AddrNotAvailable | io::ErrorKind::Unsupported
-    ) || (cfg!(target_os = "linux") && error.raw_os_error() == Some(EAFNOSUPPORT))
-        || (cfg!(not(target_os = "linux")) && error.raw_os_error() == Some(EAFNOSUPPORT_BSD))
+    ) || super::errno::is(error, super::errno::EAFNOSUPPORT)
 }
 
 #[cfg(all(

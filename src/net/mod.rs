@@ -2,6 +2,8 @@
 //! builders, their errors, and a server helper to serve a listener.
 
 mod connect;
+mod deadline;
+mod errno;
 mod error;
 mod keepalive;
 mod listen;
@@ -9,8 +11,9 @@ mod server;
 mod udp;
 
 pub use connect::{Connector, open_clientfd};
+pub use deadline::{ReadDeadline, TimedStream};
 pub use error::{Attempt, ConnectError, ListenError};
 pub use keepalive::Keepalive;
 pub use listen::{ListenOptions, open_listenfd};
-pub use server::{Server, ServerHandle};
+pub use server::{Overload, ServeError, Server, ServerHandle};
 pub use udp::bind_udp;
