@@ -59,7 +59,9 @@ impl Drop for Tiny {
 
 /// A 1 MiB + 3 bytes file, so the body takes the `io::copy` (sendfile) path.
 fn big_file() -> Vec<u8> {
-    (0..(1 << 20) + 3).map(|i: u32| (i * 7 % 251) as u8).collect()
+    (0..(1 << 20) + 3)
+        .map(|i: u32| (i * 7 % 251) as u8)
+        .collect()
 }
 
 /// Writes the test site: `www/index.html`, `www/docs/` (with its own
@@ -213,18 +215,33 @@ fn serves_files_with_the_headers_http_asks_for() {
     let hello = read_response(&mut reader, false);
     assert_eq!(hello.status, 200);
     assert_eq!(hello.body, b"hello, world\n");
-    assert_eq!(hello.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        hello.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     assert!(hello.header("date").is_some_and(|d| d.ends_with(" GMT")));
-    assert!(hello.header("last-modified").is_some_and(|d| d.ends_with(" GMT")));
+    assert!(
+        hello
+            .header("last-modified")
+            .is_some_and(|d| d.ends_with(" GMT"))
+    );
     let index = read_response(&mut reader, false);
     assert_eq!(index.body, b"<h1>tiny</h1>\n");
-    assert_eq!(index.header("content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        index.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
     stream
-        .write_all(b"HEAD /big.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        .write_all(
+            b"HEAD /big.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n",
+        )
         .unwrap();
     let head = read_response(&mut reader, true);
     assert_eq!(head.header("content-length"), Some("1048579"));
-    assert_eq!(head.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(
+        head.header("content-type"),
+        Some("application/octet-stream")
+    );
     let big = read_response(&mut reader, false);
     assert!(big.body == big_file(), "the 1 MiB body differs");
     stream
@@ -243,7 +260,10 @@ fn http_1_0_closes_unless_asked_to_keep_alive() {
     assert_eq!(reply.status, 200);
     assert!(reply.closes());
     assert_closed(reader);
-    let (reply, mut reader) = exchange(&tiny, b"GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    let (reply, mut reader) = exchange(
+        &tiny,
+        b"GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+    );
     assert_eq!(reply.header("connection"), Some("keep-alive"));
     reader
         .get_mut()
@@ -271,8 +291,15 @@ fn no_target_escapes_the_root() {
     ];
     for target in targets {
         let (reply, _) = exchange(&tiny, &get(target));
-        assert!(matches!(reply.status, 403 | 404), "{target}: {}", reply.status);
-        assert!(!reply.body.windows(SECRET.len()).any(|w| w == SECRET), "{target} leaked");
+        assert!(
+            matches!(reply.status, 403 | 404),
+            "{target}: {}",
+            reply.status
+        );
+        assert!(
+            !reply.body.windows(SECRET.len()).any(|w| w == SECRET),
+            "{target} leaked"
+        );
     }
     // A raw NUL in the target is malformed.
     let (reply, reader) = exchange(&tiny, b"GET /hello.txt\0 HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -288,7 +315,9 @@ fn oversized_and_malformed_heads_get_their_status_and_a_close() {
     let long_line = format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(8 * 1024));
     let many_lines: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
     let many_lines = format!("GET / HTTP/1.1\r\nHost: t\r\n{many_lines}\r\n");
-    let big_fields: String = (0..20).map(|i| format!("X-{i}: {}\r\n", "v".repeat(4000))).collect();
+    let big_fields: String = (0..20)
+        .map(|i| format!("X-{i}: {}\r\n", "v".repeat(4000)))
+        .collect();
     let big_fields = format!("GET / HTTP/1.1\r\nHost: t\r\n{big_fields}\r\n");
     let cases: [(&[u8], u16); 8] = [
         (long_line.as_bytes(), 414),
@@ -305,7 +334,10 @@ fn oversized_and_malformed_heads_get_their_status_and_a_close() {
         let shown = String::from_utf8_lossy(&request[..request.len().min(40)]).into_owned();
         assert_eq!(reply.status, status, "{shown}");
         assert!(reply.closes(), "{shown}");
-        assert_eq!(reply.header("content-length"), Some(reply.body.len().to_string().as_str()));
+        assert_eq!(
+            reply.header("content-length"),
+            Some(reply.body.len().to_string().as_str())
+        );
         assert_closed(reader);
     }
     // The server is still fine.
@@ -378,7 +410,10 @@ fn help_and_bad_arguments() {
     ] {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains(named), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(named),
+            "{args:?}"
+        );
     }
 }
 
@@ -500,15 +535,33 @@ fn curl_fetches_files_and_is_refused_escapes() {
         return;
     };
     assert_ok("curl", &out);
-    assert!(out.stdout == big_file(), "curl got {} bytes", out.stdout.len());
+    assert!(
+        out.stdout == big_file(),
+        "curl got {} bytes",
+        out.stdout.len()
+    );
     let two = [tiny.url("/hello.txt"), tiny.url("/docs/")];
-    let out = run_client("curl", &["-sS", "--fail", "--max-time", "20", &two[0], &two[1]]).unwrap();
+    let out = run_client(
+        "curl",
+        &["-sS", "--fail", "--max-time", "20", &two[0], &two[1]],
+    )
+    .unwrap();
     assert_ok("curl", &out);
     assert_eq!(out.stdout, b"hello, world\n<p>docs</p>\n");
     let escape = tiny.url("/../secret");
     let out = run_client(
         "curl",
-        &["-s", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20", &escape],
+        &[
+            "-s",
+            "--path-as-is",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--max-time",
+            "20",
+            &escape,
+        ],
     )
     .unwrap();
     assert_eq!(out.stdout, b"403");
@@ -518,7 +571,10 @@ fn curl_fetches_files_and_is_refused_escapes() {
 fn ab_with_100_keep_alive_connections_has_no_failures() {
     let tiny = start(&[]);
     let url = tiny.url("/hello.txt");
-    let Some(out) = run_client("ab", &["-q", "-k", "-c", "100", "-n", "5000", "-s", "20", &url]) else {
+    let Some(out) = run_client(
+        "ab",
+        &["-q", "-k", "-c", "100", "-n", "5000", "-s", "20", &url],
+    ) else {
         return;
     };
     assert_ok("ab", &out);
@@ -529,8 +585,16 @@ fn ab_with_100_keep_alive_connections_has_no_failures() {
             .find_map(|l| l.strip_prefix(name))
             .map(|v| v.trim().to_string())
     };
-    assert_eq!(field("Complete requests:").as_deref(), Some("5000"), "{report}");
+    assert_eq!(
+        field("Complete requests:").as_deref(),
+        Some("5000"),
+        "{report}"
+    );
     assert_eq!(field("Failed requests:").as_deref(), Some("0"), "{report}");
-    assert_eq!(field("Keep-Alive requests:").as_deref(), Some("5000"), "{report}");
+    assert_eq!(
+        field("Keep-Alive requests:").as_deref(),
+        Some("5000"),
+        "{report}"
+    );
     assert_eq!(field("Non-2xx responses:"), None, "{report}");
 }

@@ -81,7 +81,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Parsed {
             "--max-connections" => match args.next().map(|n| n.parse::<usize>()) {
                 Some(Ok(n)) if n > 0 => max_connections = n,
                 Some(_) => {
-                    return Parsed::Bad("bad --max-connections: expected a whole number above 0".into());
+                    return Parsed::Bad(
+                        "bad --max-connections: expected a whole number above 0".into(),
+                    );
                 }
                 None => return Parsed::Bad("--max-connections needs N".into()),
             },
@@ -108,7 +110,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Parsed {
 fn seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
-        _ => Err(format!("{text:?} is not a number of seconds above 0 and at most 3600")),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds above 0 and at most 3600"
+        )),
     }
 }
 
@@ -122,7 +126,9 @@ mod tests {
 
     #[test]
     fn defaults_are_cs_app_port_and_current_directory() {
-        let Parsed::Run(args) = run(&[]) else { panic!("no args must run") };
+        let Parsed::Run(args) = run(&[]) else {
+            panic!("no args must run")
+        };
         assert_eq!(args.port, 15213);
         assert_eq!(args.root, PathBuf::from("."));
         assert!(args.head_timeout <= Duration::from_secs(20));
@@ -130,8 +136,17 @@ mod tests {
 
     #[test]
     fn port_root_and_flags_in_any_order() {
-        let parsed = run(&["--head-timeout", "0.5", "0", "/srv", "--max-connections", "7"]);
-        let Parsed::Run(args) = parsed else { panic!("{parsed:?}") };
+        let parsed = run(&[
+            "--head-timeout",
+            "0.5",
+            "0",
+            "/srv",
+            "--max-connections",
+            "7",
+        ]);
+        let Parsed::Run(args) = parsed else {
+            panic!("{parsed:?}")
+        };
         assert_eq!(args.port, 0);
         assert_eq!(args.root, PathBuf::from("/srv"));
         assert_eq!(args.head_timeout, Duration::from_millis(500));

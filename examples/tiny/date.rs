@@ -64,8 +64,27 @@ mod tests {
         for days in 1..146_097 {
             let next = civil_from_days(days);
             let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-            let len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(m - 1) as usize];
-            let expected = if d < len { (y, m, d + 1) } else if m < 12 { (y, m + 1, 1) } else { (y + 1, 1, 1) };
+            let len = [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][(m - 1) as usize];
+            let expected = if d < len {
+                (y, m, d + 1)
+            } else if m < 12 {
+                (y, m + 1, 1)
+            } else {
+                (y + 1, 1, 1)
+            };
             assert_eq!(next, expected, "day {days}");
             (y, m, d) = next;
         }

@@ -37,7 +37,12 @@ impl Read for DeadlineReader<'_> {
         }
         self.stream.set_read_timeout(Some(left))?;
         match (&mut &*self.stream).read(buf) {
-            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 Err(timed_out())
             }
             other => other,

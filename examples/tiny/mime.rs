@@ -44,10 +44,19 @@ mod tests {
 
     #[test]
     fn by_extension_case_insensitive_with_a_default() {
-        assert_eq!(content_type(Path::new("a/index.HTML")), "text/html; charset=utf-8");
+        assert_eq!(
+            content_type(Path::new("a/index.HTML")),
+            "text/html; charset=utf-8"
+        );
         assert_eq!(content_type(Path::new("godzilla.gif")), "image/gif");
         assert_eq!(content_type(Path::new("x.tar.gz")), "application/gzip");
-        assert_eq!(content_type(Path::new("Makefile")), "application/octet-stream");
-        assert_eq!(content_type(Path::new(".hidden")), "application/octet-stream");
+        assert_eq!(
+            content_type(Path::new("Makefile")),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            content_type(Path::new(".hidden")),
+            "application/octet-stream"
+        );
     }
 }

@@ -27,7 +27,10 @@ impl Root {
     pub fn new(dir: &Path) -> io::Result<Root> {
         let dir = dir.canonicalize()?;
         if !dir.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a directory",
+            ));
         }
         Ok(Root { dir })
     }
@@ -94,7 +97,11 @@ fn percent_decode(raw: &str) -> Option<Vec<u8>> {
         if bytes[i] == b'%' {
             let hex = bytes.get(i + 1..i + 3)?;
             let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok().filter(|_| !hex.starts_with('+'))?);
+            out.push(
+                u8::from_str_radix(hex, 16)
+                    .ok()
+                    .filter(|_| !hex.starts_with('+'))?,
+            );
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -149,8 +156,14 @@ mod tests {
         let root = Root::new(&www).unwrap();
         let dir = root.dir().to_path_buf();
         assert_eq!(root.resolve("/"), Ok(dir.join("index.html")));
-        assert_eq!(root.resolve("/sub/a%20b.txt?x=1"), Ok(dir.join("sub/a b.txt")));
-        assert_eq!(root.resolve("//sub/./a%20b.txt"), Ok(dir.join("sub/a b.txt")));
+        assert_eq!(
+            root.resolve("/sub/a%20b.txt?x=1"),
+            Ok(dir.join("sub/a b.txt"))
+        );
+        assert_eq!(
+            root.resolve("//sub/./a%20b.txt"),
+            Ok(dir.join("sub/a b.txt"))
+        );
         assert_eq!(root.resolve("/sub"), Err(Status::NotFound)); // no index.html
         assert_eq!(root.resolve("/missing"), Err(Status::NotFound));
         for escape in [
@@ -166,7 +179,10 @@ mod tests {
             assert_eq!(root.resolve(escape), Err(Status::Forbidden), "{escape}");
         }
         // An absolute path is taken as relative to the root.
-        assert_eq!(root.resolve(&format!("/{}", tmp.0.join("secret").display())), Err(Status::NotFound));
+        assert_eq!(
+            root.resolve(&format!("/{}", tmp.0.join("secret").display())),
+            Err(Status::NotFound)
+        );
         assert_eq!(root.resolve("/%zz"), Err(Status::BadRequest));
     }
 

@@ -279,9 +279,15 @@ mod tests {
     #[test]
     fn parses_get_and_head_with_keep_alive_rules() {
         let req = head(b"GET /a/b?c HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-        assert_eq!((req.method, req.target.as_str(), req.minor, req.keep_alive), (Method::Get, "/a/b?c", 1, true));
+        assert_eq!(
+            (req.method, req.target.as_str(), req.minor, req.keep_alive),
+            (Method::Get, "/a/b?c", 1, true)
+        );
         let req = head(b"HEAD / HTTP/1.0\r\n\r\n").unwrap();
-        assert_eq!((req.method, req.minor, req.keep_alive), (Method::Head, 0, false));
+        assert_eq!(
+            (req.method, req.minor, req.keep_alive),
+            (Method::Head, 0, false)
+        );
         let req = head(b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").unwrap();
         assert!(req.keep_alive);
         let req = head(b"GET / HTTP/1.1\nHost: x\nConnection: foo, close\n\n").unwrap();
@@ -292,7 +298,9 @@ mod tests {
 
     #[test]
     fn pipelined_heads_come_one_at_a_time() {
-        let mut rio = RioReader::new(&b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"[..]);
+        let mut rio = RioReader::new(
+            &b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        );
         assert_eq!(read_head(&mut rio).unwrap().target, "/1");
         assert_eq!(read_head(&mut rio).unwrap().target, "/2");
         assert!(matches!(read_head(&mut rio), Err(HeadError::Closed)));
@@ -300,14 +308,31 @@ mod tests {
 
     #[test]
     fn refusals_carry_the_right_status() {
-        let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(MAX_REQUEST_LINE));
+        let long_target = format!(
+            "GET /{} HTTP/1.1\r\nHost: x\r\n\r\n",
+            "a".repeat(MAX_REQUEST_LINE)
+        );
         assert_eq!(status(long_target.as_bytes()), Status::UriTooLong);
-        let many: String = (0..=MAX_HEADER_LINES).map(|i| format!("X-{i}: y\r\n")).collect();
-        assert_eq!(status(format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n").as_bytes()), Status::HeadersTooLarge);
-        let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n", "v".repeat(MAX_HEADER_BYTES));
+        let many: String = (0..=MAX_HEADER_LINES)
+            .map(|i| format!("X-{i}: y\r\n"))
+            .collect();
+        assert_eq!(
+            status(format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n").as_bytes()),
+            Status::HeadersTooLarge
+        );
+        let big = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n",
+            "v".repeat(MAX_HEADER_BYTES)
+        );
         assert_eq!(status(big.as_bytes()), Status::HeadersTooLarge);
-        assert_eq!(status(b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n"), Status::NotImplemented);
-        assert_eq!(status(b"GET / HTTP/2.0\r\n\r\n"), Status::VersionNotSupported);
+        assert_eq!(
+            status(b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Status::NotImplemented
+        );
+        assert_eq!(
+            status(b"GET / HTTP/2.0\r\n\r\n"),
+            Status::VersionNotSupported
+        );
         for broken in [
             &b"GET /\r\n\r\n"[..],
             b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -322,18 +347,87 @@ mod tests {
             b"GET nopath HTTP/1.1\r\nHost: x\r\n\r\n",
             b"GET / HTTP/1.1\r\nHost: x\r\n",
         ] {
-            assert_eq!(status(broken), Status::BadRequest, "{:?}", String::from_utf8_lossy(broken));
+            assert_eq!(
+                status(broken),
+                Status::BadRequest,
+                "{:?}",
+                String::from_utf8_lossy(broken)
+            );
         }
-        assert_eq!(status(b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), Status::NotImplemented);
-        assert_eq!(status(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"), Status::PayloadTooLarge);
+        assert_eq!(
+            status(b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Status::NotImplemented
+        );
+        assert_eq!(
+            status(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"),
+            Status::PayloadTooLarge
+        );
+    }
+
+    /// Hands out its input in chunks of the sizes given (cycled), so a head
+    /// arrives split at chosen points.
+    struct Chunked<'a> {
+        input: &'a [u8],
+        sizes: &'a [usize],
+        next: usize,
+    }
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let size = self.sizes[self.next % self.sizes.len()]
+                .min(buf.len())
+                .min(self.input.len());
+            self.next += 1;
+            buf[..size].copy_from_slice(&self.input[..size]);
+            self.input = &self.input[size..];
+            Ok(size)
+        }
+    }
+
+    #[test]
+    fn pipelined_heads_split_at_every_point_parse_the_same() {
+        let input: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n\
+                             HEAD /b HTTP/1.0\nConnection: keep-alive\n\n\
+                             GET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        let expect = [
+            ("/a", Method::Get, true),
+            ("/b", Method::Head, true),
+            ("/c", Method::Get, false),
+        ];
+        for split in 1..input.len() {
+            for sizes in [&[split, input.len()][..], &[1][..], &[split, 1, 2]] {
+                let mut rio = RioReader::with_capacity(
+                    16,
+                    Chunked {
+                        input,
+                        sizes,
+                        next: 0,
+                    },
+                );
+                for (target, method, keep_alive) in expect {
+                    let req = read_head(&mut rio)
+                        .unwrap_or_else(|e| panic!("split {split} {sizes:?}: {e:?}"));
+                    assert_eq!(
+                        (req.target.as_str(), req.method, req.keep_alive),
+                        (target, method, keep_alive)
+                    );
+                }
+                assert!(matches!(read_head(&mut rio), Err(HeadError::Closed)));
+            }
+        }
     }
 
     #[test]
     fn limits_are_inclusive() {
-        let target = format!("/{}", "a".repeat(MAX_REQUEST_LINE - "GET  HTTP/1.1".len() - 1));
+        let target = format!(
+            "/{}",
+            "a".repeat(MAX_REQUEST_LINE - "GET  HTTP/1.1".len() - 1)
+        );
         let line = format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
         assert_eq!(head(line.as_bytes()).unwrap().target, target);
-        let many: String = (1..MAX_HEADER_LINES).map(|i| format!("X-{i}: y\r\n")).collect();
+        let many: String = (1..MAX_HEADER_LINES)
+            .map(|i| format!("X-{i}: y\r\n"))
+            .collect();
         assert!(head(format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n").as_bytes()).is_ok());
     }
 }

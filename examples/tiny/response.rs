@@ -56,7 +56,10 @@ impl Status {
     /// Whether the connection can carry on after this reply: only when the
     /// request was read whole and understood.
     pub fn keeps_connection(self) -> bool {
-        matches!(self, Status::Ok | Status::Forbidden | Status::NotFound | Status::InternalError)
+        matches!(
+            self,
+            Status::Ok | Status::Forbidden | Status::NotFound | Status::InternalError
+        )
     }
 }
 
@@ -109,7 +112,13 @@ pub fn write_head(out: &mut Vec<u8>, head: &Head) {
 /// Appends an error reply for `status` to `out`: a short HTML page, its
 /// `Content-Length` exact, the page itself left out when `with_body` is
 /// false (a `HEAD` request).
-pub fn write_error(out: &mut Vec<u8>, status: Status, with_body: bool, keep_alive: bool, minor: u8) {
+pub fn write_error(
+    out: &mut Vec<u8>,
+    status: Status,
+    with_body: bool,
+    keep_alive: bool,
+    minor: u8,
+) {
     let (code, reason) = status.line();
     let body = format!(
         "<!DOCTYPE html>\n<html><head><title>{code} {reason}</title></head>\
@@ -137,7 +146,12 @@ mod tests {
 
     #[test]
     fn error_reply_content_length_is_exact() {
-        for status in [Status::BadRequest, Status::NotFound, Status::HeadersTooLarge, Status::ServiceUnavailable] {
+        for status in [
+            Status::BadRequest,
+            Status::NotFound,
+            Status::HeadersTooLarge,
+            Status::ServiceUnavailable,
+        ] {
             let mut out = Vec::new();
             write_error(&mut out, status, true, true, 1);
             let text = String::from_utf8(out).unwrap();
@@ -149,11 +163,18 @@ mod tests {
                 .parse()
                 .unwrap();
             assert_eq!(length, body.len(), "{status:?}");
-            assert_eq!(head.contains("Connection: close"), !status.keeps_connection());
+            assert_eq!(
+                head.contains("Connection: close"),
+                !status.keeps_connection()
+            );
             let mut bodiless = Vec::new();
             write_error(&mut bodiless, status, false, true, 1);
             assert!(bodiless.ends_with(b"\r\n\r\n"));
-            assert!(String::from_utf8(bodiless).unwrap().contains(&format!("Content-Length: {length}\r\n")));
+            assert!(
+                String::from_utf8(bodiless)
+                    .unwrap()
+                    .contains(&format!("Content-Length: {length}\r\n"))
+            );
         }
     }
 
