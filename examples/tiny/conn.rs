@@ -2,7 +2,7 @@
 //! client closes, asks to close, breaks the protocol or runs out of time.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
@@ -17,8 +17,10 @@ use crate::response::{Head, Status, write_error, write_head};
 
 /// A body up to this size is read into the response buffer and leaves with
 /// its head in one write; a larger one goes by `io::copy` from the file to
-/// the socket (`sendfile` on Linux), without passing through user space.
+/// the socket, in pieces of [`COPY_CHUNK`].
 const COPY_MAX: u64 = 64 * 1024;
+/// The piece size for large bodies: one `read` and one `send` each.
+const COPY_CHUNK: usize = 128 * 1024;
 /// Responses waiting for a pipelined batch are written once they pass this.
 const FLUSH_AT: usize = 64 * 1024;
 /// A refused (busy) connection's request is drained this long at most.
@@ -99,7 +101,7 @@ pub fn refuse_busy(site: &Site, stream: TcpStream) {
 
 /// Appends the response to `request` to `out` (or sends it, for a large
 /// body); returns whether the connection can carry on.
-fn respond(root: &Root, request: &Request, out: &mut Vec<u8>, mut stream: &TcpStream) -> bool {
+fn respond(root: &Root, request: &Request, out: &mut Vec<u8>, stream: &TcpStream) -> bool {
     let with_body = request.method == Method::Get;
     let (keep_alive, minor) = (request.keep_alive, request.minor);
     let refuse = |out: &mut Vec<u8>, status: Status| {
@@ -143,12 +145,18 @@ fn respond(root: &Root, request: &Request, out: &mut Vec<u8>, mut stream: &TcpSt
         }
         return keep_alive;
     }
-    if stream.write_all(out).is_err() {
-        return false;
-    }
+    // std's io::copy declines sendfile from a File to a socket (since Rust
+    // 1.80 or so: a file changed after the call would change bytes already
+    // "sent"), so it copies; through a BufWriter it copies in COPY_CHUNK
+    // pieces straight into the writer's buffer instead of 8 KiB ones, and the
+    // head leaves with the first piece.
+    let mut writer = BufWriter::with_capacity(COPY_CHUNK, stream);
+    let sent = writer
+        .write_all(out)
+        .and_then(|()| io::copy(&mut (&file).take(len), &mut writer))
+        .and_then(|sent| writer.flush().map(|()| sent));
     out.clear();
-    // std's io::copy uses sendfile (or splice) from a File to a TcpStream.
-    match io::copy(&mut (&file).take(len), &mut stream) {
+    match sent {
         Ok(sent) if sent == len => keep_alive,
         // A short body (the file shrank) breaks the framing: close.
         _ => false,
