@@ -145,9 +145,9 @@ fn respond(root: &Root, request: &Request, out: &mut Vec<u8>, stream: &TcpStream
         }
         return keep_alive;
     }
-    // std's io::copy declines sendfile from a File to a socket (since Rust
-    // 1.80 or so: a file changed after the call would change bytes already
-    // "sent"), so it copies; through a BufWriter it copies in COPY_CHUNK
+    // std's io::copy declines sendfile from a File to a socket (checked on
+    // Rust 1.95 with strace: a file changed after the call would change
+    // bytes already "sent"), so it copies; through a BufWriter it copies in COPY_CHUNK
     // pieces straight into the writer's buffer instead of 8 KiB ones, and the
     // head leaves with the first piece.
     let mut writer = BufWriter::with_capacity(COPY_CHUNK, stream);
