@@ -382,7 +382,9 @@ fn a_silent_connection_gets_408_and_an_idle_keep_alive_one_is_closed() {
 
 #[test]
 fn over_the_connection_limit_gets_503() {
-    let tiny = start(&["--max-connections", "1"]);
+    // A head timeout long enough that the first connection is still held,
+    // however slow the machine, when the second one arrives.
+    let tiny = start(&["--max-connections", "1", "--head-timeout", "30"]);
     let (first, _held) = exchange(&tiny, &get("/hello.txt"));
     assert_eq!(first.status, 200);
     let (busy, reader) = exchange(&tiny, &get("/hello.txt"));
