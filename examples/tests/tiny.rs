@@ -310,6 +310,21 @@ fn no_target_escapes_the_root() {
 }
 
 #[test]
+fn error_replies_to_head_have_a_length_but_no_body() {
+    let tiny = start(&[]);
+    let (reply, mut reader) = exchange(&tiny, b"HEAD /nope HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(reply.status, 404);
+    assert!(reply.header("content-length").is_some_and(|n| n != "0"));
+    // No body bytes came: the next reply on the connection parses.
+    reader.get_mut().write_all(&get("/hello.txt")).unwrap();
+    assert_eq!(read_response(&mut reader, false).body, b"hello, world\n");
+    let (reply, reader) = exchange(&tiny, b"HEAD / HTTP/1.1\r\n\r\n");
+    assert_eq!(reply.status, 400);
+    assert!(reply.closes());
+    assert_closed(reader);
+}
+
+#[test]
 fn oversized_and_malformed_heads_get_their_status_and_a_close() {
     let tiny = start(&[]);
     let long_line = format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(8 * 1024));

@@ -69,6 +69,10 @@ pub fn serve(site: &Site, stream: TcpStream) {
                 write_error(&mut out, status, true, false, 1);
                 return close(&stream, &out, LINGER);
             }
+            Err(HeadError::RejectHead(status)) => {
+                write_error(&mut out, status, false, false, 1);
+                return close(&stream, &out, LINGER);
+            }
         };
         first = false;
         if request.content_length > 0 {

@@ -53,6 +53,8 @@ pub enum HeadError {
     Io,
     /// A broken or refused head: reply with this status, then close.
     Reject(Status),
+    /// As `Reject`, for a `HEAD` request: the reply has no body.
+    RejectHead(Status),
 }
 
 /// Reads one request head. Over-long lines, too many or too large header
@@ -85,6 +87,22 @@ pub fn read_head<R: Read>(rio: &mut RioReader<R>) -> Result<Request, HeadError> 
         }
     };
     let (method, target, minor) = line;
+    match read_fields(rio, method, target, minor) {
+        // A HEAD request's error reply has no body either.
+        Err(HeadError::Reject(status)) if method == Method::Head => {
+            Err(HeadError::RejectHead(status))
+        }
+        other => other,
+    }
+}
+
+/// Reads the header fields after a request line and checks them.
+fn read_fields<R: Read>(
+    rio: &mut RioReader<R>,
+    method: Method,
+    target: String,
+    minor: u8,
+) -> Result<Request, HeadError> {
     let mut fields = Fields::default();
     let mut used = 0;
     let mut lines = 0;
@@ -362,6 +380,10 @@ mod tests {
             status(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n"),
             Status::PayloadTooLarge
         );
+        assert!(matches!(
+            head(b"HEAD / HTTP/1.1\r\n\r\n"),
+            Err(HeadError::RejectHead(Status::BadRequest))
+        ));
     }
 
     /// Hands out its input in chunks of the sizes given (cycled), so a head
