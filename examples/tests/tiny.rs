@@ -78,7 +78,45 @@ fn site(tmp: &Path) -> PathBuf {
     fs::write(tmp.join("secret"), SECRET).unwrap();
     #[cfg(unix)]
     std::os::unix::fs::symlink(tmp.join("secret"), www.join("leak")).unwrap();
+    #[cfg(unix)]
+    cgi_programs(&www.join("cgi-bin"));
     www
+}
+
+/// CS:APP's `adder` and programs that misbehave, as `sh` scripts.
+#[cfg(unix)]
+fn cgi_programs(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(dir).unwrap();
+    let programs = [
+        (
+            "adder",
+            "#!/bin/sh\n\
+             a=${QUERY_STRING%%&*}\n\
+             b=${QUERY_STRING#*&}\n\
+             case \"$a$b\" in *[!0-9]*|'') echo 'Content-Type: text/plain'; echo; echo 'not two numbers'; exit 0;; esac\n\
+             printf 'Content-Type: text/plain\\r\\nContent-Length: 1\\r\\n\\r\\n%s + %s = %s (%s)\\n' \"$a\" \"$b\" \"$((a + b))\" \"$REQUEST_METHOD\"\n",
+            0o755,
+        ),
+        (
+            "env",
+            "#!/bin/sh\necho 'Content-Type: text/plain'\necho\nenv | sort\n",
+            0o755,
+        ),
+        ("slow", "#!/bin/sh\nexec sleep 30\n", 0o755),
+        ("fails", "#!/bin/sh\nexit 3\n", 0o755),
+        ("headless", "#!/bin/sh\necho 'no head here'\n", 0o755),
+        (
+            "plain",
+            "#!/bin/sh\necho 'Content-Type: text/plain'\n",
+            0o644,
+        ),
+    ];
+    for (name, text, mode) in programs {
+        let path = dir.join(name);
+        fs::write(&path, text).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+    }
 }
 
 fn start(extra: &[&str]) -> Tiny {
@@ -406,6 +444,42 @@ fn over_the_connection_limit_gets_503() {
     assert_eq!(busy.status, 503);
     assert_eq!(busy.header("retry-after"), Some("1"));
     assert_closed(reader);
+}
+
+#[cfg(unix)]
+#[test]
+fn cgi_programs_run_without_a_shell_bounded_in_time() {
+    let tiny = start(&["--cgi-timeout", "1"]);
+    let (reply, mut reader) = exchange(&tiny, &get("/cgi-bin/adder?15213&18213"));
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("text/plain"));
+    // The program's own Content-Length is ignored; Tiny's is exact.
+    assert_eq!(reply.body, b"15213 + 18213 = 33426 (GET)\n");
+    reader
+        .get_mut()
+        .write_all(b"HEAD /cgi-bin/adder?1&2 HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    let head = read_response(&mut reader, true);
+    assert_eq!(head.header("content-length"), Some("17")); // "1 + 2 = 3 (HEAD)\n"
+    // A fixed environment: nothing of Tiny's own leaks through.
+    let (reply, _) = exchange(&tiny, &get("/cgi-bin/env?x=1"));
+    let env = String::from_utf8(reply.body).unwrap();
+    assert!(env.contains("QUERY_STRING=x=1\n"), "{env}");
+    assert!(env.contains("GATEWAY_INTERFACE=CGI/1.1\n"), "{env}");
+    assert!(!env.contains("CARGO"), "{env}");
+    let started = Instant::now();
+    assert_eq!(exchange(&tiny, &get("/cgi-bin/slow")).0.status, 504);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(exchange(&tiny, &get("/cgi-bin/fails")).0.status, 502);
+    assert_eq!(exchange(&tiny, &get("/cgi-bin/headless")).0.status, 502);
+    assert_eq!(exchange(&tiny, &get("/cgi-bin/plain")).0.status, 403);
+    assert_eq!(exchange(&tiny, &get("/cgi-bin/missing")).0.status, 404);
+    assert_eq!(
+        exchange(&tiny, &get("/cgi-bin/%2e%2e/%2e%2e/secret"))
+            .0
+            .status,
+        403
+    );
 }
 
 #[test]

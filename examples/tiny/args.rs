@@ -1,4 +1,5 @@
-//! Tiny's command line: `[--head-timeout SECS] [--max-connections N] [PORT] [ROOT]`.
+//! Tiny's command line:
+//! `[--head-timeout SECS] [--cgi-timeout SECS] [--max-connections N] [PORT] [ROOT]`.
 
 use std::path::PathBuf;
 use std::process;
@@ -10,13 +11,15 @@ use crate::limits::Limits;
 const DEFAULT_PORT: u16 = 15213;
 
 const USAGE: &str = "\
-usage: tiny [--head-timeout SECS] [--max-connections N] [PORT] [ROOT]
+usage: tiny [--head-timeout SECS] [--cgi-timeout SECS] [--max-connections N] [PORT] [ROOT]
 
 Serves the files under ROOT (default: the current directory) on PORT
 (default 15213; 0 picks a free port) over HTTP/1.0 and HTTP/1.1.
 
   --head-timeout SECS    a request head must arrive in full within SECS
                          seconds (default 20; decimals allowed), else 408
+  --cgi-timeout SECS     a ROOT/cgi-bin/ program must finish within SECS
+                         seconds (default 10), else it is killed and 504
   --max-connections N    serve at most N connections at once (default 1024);
                          more are answered 503 and closed
   -h, --help             print this help and exit
@@ -33,6 +36,8 @@ pub struct Args {
     pub head_timeout: Duration,
     /// How many connections are served at once.
     pub max_connections: usize,
+    /// How long a CGI program may run.
+    pub cgi_timeout: Duration,
 }
 
 /// What parsing found instead of [`Args`].
@@ -69,6 +74,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Parsed {
     let mut root = None;
     let mut head_timeout = defaults.head_timeout;
     let mut max_connections = defaults.max_connections;
+    let mut cgi_timeout = defaults.cgi_timeout;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -77,6 +83,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Parsed {
                 Some(Ok(timeout)) => head_timeout = timeout,
                 Some(Err(message)) => return Parsed::Bad(format!("bad --head-timeout: {message}")),
                 None => return Parsed::Bad("--head-timeout needs SECS".into()),
+            },
+            "--cgi-timeout" => match args.next().as_deref().map(seconds) {
+                Some(Ok(timeout)) => cgi_timeout = timeout,
+                Some(Err(message)) => return Parsed::Bad(format!("bad --cgi-timeout: {message}")),
+                None => return Parsed::Bad("--cgi-timeout needs SECS".into()),
             },
             "--max-connections" => match args.next().map(|n| n.parse::<usize>()) {
                 Some(Ok(n)) if n > 0 => max_connections = n,
@@ -103,6 +114,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Parsed {
         root: root.unwrap_or_else(|| PathBuf::from(".")),
         head_timeout,
         max_connections,
+        cgi_timeout,
     })
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use rionet::RioReader;
 
+use crate::cgi;
 use crate::deadline::DeadlineReader;
 use crate::limits::{LINGER, LINGER_BYTES, Limits};
 use crate::mime::content_type;
@@ -86,7 +87,7 @@ pub fn serve(site: &Site, stream: TcpStream) {
                 return;
             }
         }
-        let keep_alive = respond(&site.root, &request, &mut out, &stream);
+        let keep_alive = respond(site, &request, &mut out, &stream);
         if !keep_alive {
             return close(&stream, &out, LINGER);
         }
@@ -105,17 +106,49 @@ pub fn refuse_busy(site: &Site, stream: TcpStream) {
 
 /// Appends the response to `request` to `out` (or sends it, for a large
 /// body); returns whether the connection can carry on.
-fn respond(root: &Root, request: &Request, out: &mut Vec<u8>, stream: &TcpStream) -> bool {
+fn respond(site: &Site, request: &Request, out: &mut Vec<u8>, stream: &TcpStream) -> bool {
     let with_body = request.method == Method::Get;
     let (keep_alive, minor) = (request.keep_alive, request.minor);
     let refuse = |out: &mut Vec<u8>, status: Status| {
         write_error(out, status, with_body, keep_alive, minor);
         keep_alive && status.keeps_connection()
     };
-    let path = match root.resolve(&request.target) {
+    let path = match site.root.resolve(&request.target) {
         Ok(path) => path,
         Err(status) => return refuse(out, status),
     };
+    let (script_name, query) = request
+        .target
+        .split_once('?')
+        .unwrap_or((&request.target, ""));
+    if script_name.starts_with(cgi::PREFIX) {
+        let method = if with_body { "GET" } else { "HEAD" };
+        return match cgi::run(
+            &path,
+            method,
+            query,
+            script_name,
+            minor,
+            site.limits.cgi_timeout,
+        ) {
+            Ok(output) => {
+                let head = Head {
+                    status: Status::Ok,
+                    content_type: &output.content_type,
+                    content_length: output.body.len() as u64,
+                    last_modified: None,
+                    keep_alive,
+                    minor,
+                };
+                write_head(out, &head);
+                if with_body {
+                    out.extend_from_slice(&output.body);
+                }
+                keep_alive
+            }
+            Err(status) => refuse(out, status),
+        };
+    }
     let opened = File::open(&path).and_then(|file| Ok((file.metadata()?, file)));
     let (meta, file) = match opened {
         Ok(opened) => opened,

@@ -23,6 +23,8 @@ pub const MAX_IGNORED_BODY: u64 = 64 * 1024;
 pub const LINGER: Duration = Duration::from_secs(1);
 /// At most this many unread bytes are drained when lingering.
 pub const LINGER_BYTES: u64 = 256 * 1024;
+/// A CGI program's output (head and body) over this many bytes gets 502.
+pub const MAX_CGI_OUTPUT: u64 = 1024 * 1024;
 
 /// The timeouts and the connection limit, with their defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,6 +39,9 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// Connections served at once (default 1024); one more gets 503.
     pub max_connections: usize,
+    /// A CGI program must have finished within this long (default 10 s),
+    /// else it is killed and the client gets 504.
+    pub cgi_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -45,6 +50,7 @@ impl Default for Limits {
             head_timeout: Duration::from_secs(20),
             write_timeout: Duration::from_secs(30),
             max_connections: 1024,
+            cgi_timeout: Duration::from_secs(10),
         }
     }
 }

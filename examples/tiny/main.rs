@@ -8,14 +8,15 @@
 //     cargo run --release --example tiny -- 8000 /srv/www     # port 8000, files under /srv/www
 //     cargo run --release --example tiny -- --help
 //
-// then `curl -v http://localhost:15213/` (a directory serves its index.html).
+// then `curl -v http://localhost:15213/` (a directory serves its index.html);
+// an executable ROOT/cgi-bin/adder answers `/cgi-bin/adder?1&2`.
 // It listens dual-stack through `rionet::open_listenfd` and prints
 // `listening on ADDR ...` first; port 0 picks a free port.
 
 //! Tiny: a small, careful static-file web server.
 //!
 //! ```text
-//! tiny [--head-timeout SECS] [--max-connections N] [PORT] [ROOT]
+//! tiny [--head-timeout SECS] [--cgi-timeout SECS] [--max-connections N] [PORT] [ROOT]
 //! ```
 //!
 //! - `main.rs`: start-up (arguments, listening, serving);
@@ -25,6 +26,8 @@
 //! - `request.rs`: the request head, bounded in size, lines and time;
 //! - `path.rs`: a request target to a file under ROOT, or a refusal;
 //! - `mime.rs`: `Content-Type` from the file name;
+//! - `cgi.rs`: `/cgi-bin/` programs, run without a shell, bounded in time and
+//!   output;
 //! - `date.rs`: HTTP dates (IMF-fixdate);
 //! - `response.rs`: status lines, headers and error replies;
 //! - `conn.rs`: one connection: requests in, responses out, in order.
@@ -33,6 +36,7 @@
 mod common;
 
 mod args;
+mod cgi;
 mod conn;
 mod date;
 mod deadline;
@@ -62,6 +66,7 @@ fn main() {
     let limits = Limits {
         head_timeout: args.head_timeout,
         max_connections: args.max_connections,
+        cgi_timeout: args.cgi_timeout,
         ..Limits::default()
     };
     common::log(format_args!(

@@ -28,8 +28,12 @@ pub enum Status {
     InternalError,
     /// 501: a method (or transfer coding) Tiny does not implement.
     NotImplemented,
+    /// 502: a CGI program failed or answered garbage.
+    BadGateway,
     /// 503: too many connections.
     ServiceUnavailable,
+    /// 504: a CGI program ran out of time.
+    GatewayTimeout,
     /// 505: not HTTP/1.x.
     VersionNotSupported,
 }
@@ -48,7 +52,9 @@ impl Status {
             Status::HeadersTooLarge => (431, "Request Header Fields Too Large"),
             Status::InternalError => (500, "Internal Server Error"),
             Status::NotImplemented => (501, "Not Implemented"),
+            Status::BadGateway => (502, "Bad Gateway"),
             Status::ServiceUnavailable => (503, "Service Unavailable"),
+            Status::GatewayTimeout => (504, "Gateway Timeout"),
             Status::VersionNotSupported => (505, "HTTP Version Not Supported"),
         }
     }
@@ -65,11 +71,11 @@ impl Status {
 
 /// A response head.
 #[derive(Debug, Clone, Copy)]
-pub struct Head {
+pub struct Head<'a> {
     /// The status.
     pub status: Status,
     /// The `Content-Type`.
-    pub content_type: &'static str,
+    pub content_type: &'a str,
     /// The `Content-Length`: the body's size (for `HEAD` too).
     pub content_length: u64,
     /// The `Last-Modified` time, if known.
@@ -82,7 +88,7 @@ pub struct Head {
 }
 
 /// Appends `head` to `out`, blank line included.
-pub fn write_head(out: &mut Vec<u8>, head: &Head) {
+pub fn write_head(out: &mut Vec<u8>, head: &Head<'_>) {
     let (code, reason) = head.status.line();
     // Writing to a Vec cannot fail.
     let _ = write!(
