@@ -121,12 +121,12 @@ fn work_lines(imp: &str, input: &[u8]) -> usize {
     for chunk in input.chunks(FEED) {
         buf.extend_from_slice(chunk);
         if imp == "rionet" {
-            while let Some(line) = rionet.decode(&mut buf).unwrap() {
+            while let Some(line) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
                 black_box(line);
                 lines += 1;
             }
         } else {
-            while let Some(line) = tokio.decode(&mut buf).unwrap() {
+            while let Some(line) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
                 black_box(line);
                 lines += 1;
             }
