@@ -1,5 +1,7 @@
 //! Lines and delimiter decode over ~64 MiB of lines 1..=127 bytes long:
-//! rionet next to tokio-util `LinesCodec` and `AnyDelimiterCodec`.
+//! rionet next to tokio-util `LinesCodec` and `AnyDelimiterCodec`, and the
+//! physical-limit row: memchr counting the delimiters of the same bytes,
+//! which is all a framer must do before it hands out frames.
 
 use std::hint::black_box;
 
@@ -48,6 +50,17 @@ fn feed(input: &[u8], mut decode_all: impl FnMut(&mut BytesMut)) {
         decode_all(&mut buf);
     }
     assert!(buf.is_empty(), "input ends with a delimiter");
+}
+
+/// The limit row: `count` finds every delimiter of `input` (memchr's
+/// iterators), with no buffer and no frames.
+fn memchr_limit(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    count: impl Fn(&[u8]) -> usize,
+) {
+    group.bench_function(name, |b| b.iter(|| black_box(count(black_box(input)))));
 }
 
 /// Benches a rionet decoder made by `make` over `input`, in the group.
@@ -108,6 +121,9 @@ fn bench_lines_decode(c: &mut Criterion) {
     tokio_util_decode(&mut group, "tokio_util_AnyDelimiterCodec", &input, || {
         AnyDelimiterCodec::new(b"\n".to_vec(), b"\n".to_vec())
     });
+    memchr_limit(&mut group, "memchr_count", &input, |bytes| {
+        memchr::memchr_iter(b'\n', bytes).count()
+    });
     group.finish();
 }
 
@@ -134,6 +150,9 @@ fn bench_delimiter_decode(c: &mut Criterion) {
         &any_of_3,
         || AnyDelimiterCodec::new(b",;\n".to_vec(), b",".to_vec()),
     );
+    memchr_limit(&mut group, "memchr_count", &any_of_3, |bytes| {
+        memchr::memchr3_iter(b',', b';', b'\n', bytes).count()
+    });
     group.finish();
 
     let crlf = records(&[b"\r\n"]);
@@ -146,6 +165,9 @@ fn bench_delimiter_decode(c: &mut Criterion) {
     });
     rionet_decode(&mut group, "rionet_Lines_crlf", &crlf, Lines::crlf);
     tokio_util_decode(&mut group, "tokio_util_LinesCodec", &crlf, LinesCodec::new);
+    memchr_limit(&mut group, "memchr_count", &crlf, |bytes| {
+        memchr::memmem::find_iter(bytes, b"\r\n").count()
+    });
     group.finish();
 }
 

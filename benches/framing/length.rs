@@ -45,7 +45,7 @@ fn feed(buf: &mut BytesMut, wire: &[u8], mut drain: impl FnMut(&mut BytesMut) ->
 /// Length-prefix decode: the wire arrives 64 KiB at a time into the
 /// decoder's buffer, as reads would; every frame is split off. "copy"
 /// appends the same chunks and throws them away: the floor any framer sits
-/// on. The buffer has room for the whole stream, so what is measured is
+/// on, the limit row at every size. The buffer has room for the whole stream, so what is measured is
 /// framing, not the moves of partial frames that any buffer policy makes
 /// (FrameReader's is in benches/loopback.rs).
 fn length_decode(c: &mut Criterion) {
@@ -82,25 +82,23 @@ fn length_decode(c: &mut Criterion) {
                 assert_eq!(n, STREAM / size * size);
             });
         });
-        if size == 64 * 1024 {
-            group.bench_with_input(BenchmarkId::new("copy", size), &wire, |b, wire| {
-                let mut buf = BytesMut::with_capacity(wire.len() + FEED);
-                b.iter(|| {
-                    buf.clear();
-                    for chunk in wire.chunks(FEED) {
-                        buf.extend_from_slice(chunk);
-                        black_box(&buf);
-                    }
-                });
+        group.bench_with_input(BenchmarkId::new("copy", size), &wire, |b, wire| {
+            let mut buf = BytesMut::with_capacity(wire.len() + FEED);
+            b.iter(|| {
+                buf.clear();
+                for chunk in wire.chunks(FEED) {
+                    buf.extend_from_slice(chunk);
+                    black_box(&buf);
+                }
             });
-        }
+        });
     }
     group.finish();
 }
 
 /// Length-prefix encode of `Bytes` payloads (and, for rionet, of the same
 /// payloads borrowed as `&[u8]`) into one buffer. "copy" appends the
-/// payloads alone.
+/// payloads alone: the limit row at every size.
 fn length_encode(c: &mut Criterion) {
     let mut group = c.benchmark_group("length_encode");
     for size in SIZES {
@@ -148,17 +146,15 @@ fn length_encode(c: &mut Criterion) {
                 });
             },
         );
-        if size == 64 * 1024 {
-            group.bench_with_input(BenchmarkId::new("copy", size), &frames, |b, frames| {
-                b.iter(|| {
-                    dst.clear();
-                    for frame in frames {
-                        dst.extend_from_slice(frame);
-                    }
-                    black_box(&dst);
-                });
+        group.bench_with_input(BenchmarkId::new("copy", size), &frames, |b, frames| {
+            b.iter(|| {
+                dst.clear();
+                for frame in frames {
+                    dst.extend_from_slice(frame);
+                }
+                black_box(&dst);
             });
-        }
+        });
     }
     group.finish();
 }

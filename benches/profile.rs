@@ -1,0 +1,252 @@
+//! The bench workloads as a plain program, for profilers: each runs a fixed
+//! amount of work in one `#[inline(never)]` function named `work_*`, so
+//! `valgrind --tool=callgrind --toggle-collect='*work_*'` counts it alone
+//! (`perf record` works the same way where the VM exposes counters).
+//!
+//! ```text
+//! cargo build --release -p rionet-benches --example profile
+//! valgrind --tool=callgrind --toggle-collect='*work_*' \
+//!     target/release/examples/profile len-decode rionet 256
+//! ```
+//!
+//! Workloads (`profile WORKLOAD IMPL [SIZE]`), each printing how many frames
+//! or lines it handled, so instructions per item are a division away:
+//! - `len-decode rionet|tokio|copy SIZE`: 16 MiB of length-prefixed frames
+//!   fed in 64 KiB chunks, as benches/framing does;
+//! - `len-encode rionet|slice|tokio SIZE`: 16 MiB of `Bytes` payloads;
+//! - `lines rionet|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
+//! - `rio readlineb|slice|std FILE`: one pass over FILE, 8 KiB buffers;
+//! - `loopback rionet|raw SIZE`: 16 MiB over loopback TCP, as
+//!   benches/loopback.rs does.
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::thread;
+
+use bytes::{Bytes, BytesMut};
+use rionet::RioReader;
+use rionet::frame::{Decoder, Encoder, FrameReader, FrameWriter, LengthPrefix, Lines};
+use tokio_util::codec::{
+    Decoder as TokioDecoder, Encoder as TokioEncoder, LengthDelimitedCodec, LinesCodec,
+};
+
+const STREAM: usize = 16 << 20;
+const FEED: usize = 64 * 1024;
+
+fn payloads(size: usize) -> Vec<Bytes> {
+    (0..STREAM / size)
+        .map(|i| Bytes::from(vec![i as u8; size]))
+        .collect()
+}
+
+fn wire(frames: &[Bytes]) -> Vec<u8> {
+    let mut dst = BytesMut::new();
+    for frame in frames {
+        Encoder::encode(&mut LengthPrefix::new(), frame.clone(), &mut dst).unwrap();
+    }
+    dst.to_vec()
+}
+
+#[inline(never)]
+fn work_len_decode(imp: &str, wire: &[u8]) -> usize {
+    let mut buf = BytesMut::with_capacity(wire.len() + FEED);
+    let mut rionet = LengthPrefix::new();
+    let mut tokio = LengthDelimitedCodec::new();
+    let mut frames = 0;
+    for chunk in wire.chunks(FEED) {
+        buf.extend_from_slice(chunk);
+        match imp {
+            "rionet" => {
+                while let Some(frame) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
+                    black_box(frame);
+                    frames += 1;
+                }
+            }
+            "tokio" => {
+                while let Some(frame) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
+                    black_box(frame.freeze());
+                    frames += 1;
+                }
+            }
+            _ => {
+                black_box(&buf);
+            }
+        }
+    }
+    frames
+}
+
+#[inline(never)]
+fn work_len_encode(imp: &str, frames: &[Bytes]) -> usize {
+    let mut dst = BytesMut::with_capacity(STREAM + 8 * frames.len());
+    let mut rionet = LengthPrefix::new();
+    let mut tokio = LengthDelimitedCodec::new();
+    for frame in frames {
+        match imp {
+            "rionet" => Encoder::encode(&mut rionet, frame.clone(), &mut dst).unwrap(),
+            "slice" => Encoder::encode(&mut rionet, &frame[..], &mut dst).unwrap(),
+            _ => TokioEncoder::encode(&mut tokio, frame.clone(), &mut dst).unwrap(),
+        }
+    }
+    black_box(&dst);
+    frames.len()
+}
+
+fn lines_input() -> Vec<u8> {
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut out = Vec::with_capacity((64 << 20) + 128);
+    while out.len() < 64 << 20 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let len = (state % 127) as usize + 1;
+        out.extend((1..len).map(|i| b'a' + (i % 26) as u8));
+        out.push(b'\n');
+    }
+    out
+}
+
+#[inline(never)]
+fn work_lines(imp: &str, input: &[u8]) -> usize {
+    if imp == "memchr" {
+        return memchr::memchr_iter(b'\n', input).count();
+    }
+    let mut buf = BytesMut::with_capacity(2 * FEED);
+    let mut rionet = Lines::new();
+    let mut tokio = LinesCodec::new();
+    let mut lines = 0;
+    for chunk in input.chunks(FEED) {
+        buf.extend_from_slice(chunk);
+        if imp == "rionet" {
+            while let Some(line) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
+                black_box(line);
+                lines += 1;
+            }
+        } else {
+            while let Some(line) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
+                black_box(line);
+                lines += 1;
+            }
+        }
+    }
+    lines
+}
+
+#[inline(never)]
+fn work_rio(imp: &str, file: File) -> usize {
+    let mut lines = 0;
+    match imp {
+        "readlineb" => {
+            let mut reader = RioReader::with_capacity(8192, file);
+            let mut line = Vec::with_capacity(128);
+            loop {
+                line.clear();
+                if reader.readlineb(&mut line).unwrap() == 0 {
+                    return lines;
+                }
+                black_box(&line);
+                lines += 1;
+            }
+        }
+        "slice" => {
+            let mut reader = RioReader::with_capacity(8192, file);
+            while !black_box(reader.read_line_slice().unwrap()).is_empty() {
+                lines += 1;
+            }
+        }
+        _ => {
+            let mut reader = BufReader::with_capacity(8192, file);
+            let mut line = Vec::with_capacity(128);
+            loop {
+                line.clear();
+                if reader.read_until(b'\n', &mut line).unwrap() == 0 {
+                    return lines;
+                }
+                black_box(&line);
+                lines += 1;
+            }
+        }
+    }
+    lines
+}
+
+#[inline(never)]
+fn work_loopback(imp: &str, size: usize) -> usize {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (server, _) = listener.accept().unwrap();
+    let count = STREAM / size;
+    let frames = payloads(size);
+    let wire = Bytes::from(wire(&frames));
+    let raw = imp == "raw";
+    let reader = thread::spawn(move || {
+        let mut n = 0;
+        if raw {
+            let mut server = server;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match server.read(&mut buf).unwrap() {
+                    0 => return n,
+                    got => n += got,
+                }
+            }
+        }
+        for frame in FrameReader::new(server, LengthPrefix::new()) {
+            n += frame.unwrap().len();
+        }
+        n
+    });
+    if raw {
+        let mut client = client;
+        for piece in wire.chunks(64 * 1024) {
+            client.write_all(piece).unwrap();
+        }
+    } else {
+        let mut out = FrameWriter::with_capacity(64 * 1024, client, LengthPrefix::new());
+        for frame in &frames {
+            out.send(&frame[..]).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    black_box(reader.join().unwrap());
+    count
+}
+
+fn run(args: &[String]) -> Result<usize, String> {
+    let size = |s: &String| s.parse::<usize>().map_err(|e| format!("bad size {s}: {e}"));
+    match args {
+        [w, imp, s] if w == "len-decode" => Ok(work_len_decode(imp, &wire(&payloads(size(s)?)))),
+        [w, imp, s] if w == "len-encode" => {
+            let frames = payloads(size(s)?);
+            // The benches encode the same payloads again and again: after the
+            // first clone each `Bytes` is shared, and a clone is one atomic
+            // increment instead of an allocation. Start from there.
+            frames.iter().for_each(|frame| drop(frame.clone()));
+            Ok(work_len_encode(imp, &frames))
+        }
+        [w, imp] if w == "lines" => Ok(work_lines(imp, &lines_input())),
+        [w, imp, path] if w == "rio" => {
+            let file = File::open(path).map_err(|e| format!("opening {path}: {e}"))?;
+            Ok(work_rio(imp, file))
+        }
+        [w, imp, s] if w == "loopback" => Ok(work_loopback(imp, size(s)?)),
+        _ => Err("usage: see the doc comment of benches/profile.rs".to_owned()),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(items) => {
+            println!("{items} items");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("profile: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
