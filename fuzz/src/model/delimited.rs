@@ -30,12 +30,10 @@ pub fn find(delimiters: &[Vec<u8>], src: &[u8]) -> Option<(usize, usize)> {
 
 /// The event for a frame over the maximum, or `None`.
 fn oversize(skip: bool, len: usize, max: usize) -> Option<Event> {
-    (len > max).then(|| {
-        if skip {
-            Event::Skipped(len as u64)
-        } else {
-            Event::TooLarge
-        }
+    (len > max).then_some(if skip {
+        Event::Skipped(len as u64)
+    } else {
+        Event::TooLarge
     })
 }
 
