@@ -1,0 +1,86 @@
+//! The calls into rionet's encoders: one item through `encode` and
+//! `encode_parts` under every item type a codec takes, checked against each
+//! other.
+
+use bytes::{Bytes, BytesMut};
+use rionet::frame::Encoder;
+
+use crate::codecs::Codec;
+
+/// What encoding one item gave: its wire bytes, or the error's message.
+pub type Encoded = Result<Vec<u8>, String>;
+
+/// Encodes `item` with `encode` and with `encode_parts` and checks that the
+/// two agree: `head ++ payload ++ tail` is exactly what `encode` appends;
+/// both fail on the same items; a failure writes nothing.
+fn both<E, I>(codec: &mut E, item: I) -> Encoded
+where
+    E: Encoder<I>,
+{
+    let mut dst = BytesMut::from(&b"prior"[..]);
+    let (mut head, mut tail) = (BytesMut::new(), BytesMut::new());
+    let parts = codec
+        .encode_parts(&item, &mut head, &mut tail)
+        .map(|p| p.map(<[u8]>::to_vec));
+    let whole = codec.encode(item, &mut dst);
+    match (whole, parts) {
+        (Ok(()), Ok(parts)) => {
+            assert_eq!(&dst[..5], b"prior", "encode changed what was in dst");
+            let wire = dst[5..].to_vec();
+            if let Some(payload) = parts {
+                let joined = [&head[..], &payload[..], &tail[..]].concat();
+                assert_eq!(joined, wire, "encode_parts differs from encode");
+            } else {
+                assert!(head.is_empty() && tail.is_empty(), "Ok(None) wrote parts");
+            }
+            Ok(wire)
+        }
+        (Err(err), Err(parts_err)) => {
+            assert_eq!(&dst[..], b"prior", "a failed encode wrote {dst:?}");
+            assert!(
+                head.is_empty() && tail.is_empty(),
+                "a failed encode_parts wrote"
+            );
+            assert_eq!(
+                err.to_string(),
+                parts_err.to_string(),
+                "encode and encode_parts disagree"
+            );
+            Err(err.to_string())
+        }
+        (whole, parts) => panic!("encode gave {whole:?}, encode_parts {parts:?}"),
+    }
+}
+
+/// All results must be the same whatever the item type.
+fn same(results: Vec<Encoded>) -> Encoded {
+    for r in &results[1..] {
+        assert_eq!(r, &results[0], "item types encode differently");
+    }
+    results.into_iter().next().expect("at least one item type")
+}
+
+impl Codec {
+    /// Encodes `item` under every item type this codec takes; they must all
+    /// agree, with `encode` and `encode_parts` alike.
+    pub fn encode(&mut self, item: &[u8]) -> Encoded {
+        let bytes = Bytes::copy_from_slice(item);
+        match self {
+            Codec::Length(c) => same(vec![
+                both(c, item),
+                both(c, bytes),
+                both(c, BytesMut::from(item)),
+                both(c, item.to_vec()),
+            ]),
+            Codec::Delimited(c) => same(vec![both(c, item), both(c, bytes)]),
+            Codec::Lines(c) => {
+                let mut all = vec![both(c, item), both(c, bytes)];
+                if let Ok(text) = std::str::from_utf8(item) {
+                    all.push(both(c, text));
+                }
+                same(all)
+            }
+            Codec::Fixed(c) => same(vec![both(c, item), both(c, bytes)]),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Model of `FixedLength`: `n`-byte frames, the rest is partial.
+
+use super::Event;
+
+/// The events of decoding `data` whole with frames of `n` bytes.
+pub fn fixed_events(n: usize, data: &[u8]) -> Vec<Event> {
+    let mut out: Vec<Event> = data
+        .chunks_exact(n)
+        .map(|c| Event::Frame(c.to_vec()))
+        .collect();
+    let rest = data.len() % n;
+    if rest > 0 {
+        out.push(Event::Partial(data[data.len() - rest..].to_vec()));
+    }
+    out
+}
