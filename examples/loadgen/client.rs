@@ -27,6 +27,8 @@ pub struct Plan {
     pub window: usize,
     /// The run's seed.
     pub seed: u64,
+    /// When connecting gives up and the gate opens for those connected.
+    pub connect_deadline: Instant,
     /// When everything stops, connecting included.
     pub deadline: Instant,
     /// The `--timeout` the deadline comes from, for messages.
@@ -66,7 +68,9 @@ pub fn run(id: u64, plan: &Plan, gate: &Gate) -> Outcome {
         error: None,
         done: Instant::now(),
     };
-    let left = plan.deadline.saturating_duration_since(Instant::now());
+    let left = plan
+        .connect_deadline
+        .saturating_duration_since(Instant::now());
     let connected = Connector::new()
         .timeout(Some(left))
         .nodelay(true)

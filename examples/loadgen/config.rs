@@ -26,6 +26,7 @@ pub struct Config {
     pub max_len: usize,
     pub window: usize,
     pub timeout: Duration,
+    pub connect_timeout: Duration,
     /// `None`: picked from the clock (and printed).
     pub seed: Option<u64>,
 }
@@ -82,6 +83,12 @@ pub fn parse(args: Vec<OsString>) -> Result<Config, Stop> {
         "the whole run stops after this long, connecting included",
         Duration::from_secs(60),
     );
+    let connect_timeout = cli.option(
+        "--connect-timeout",
+        "SECS",
+        "clients not connected by then fail, and the rest start",
+        Duration::from_secs(10),
+    );
     let seed = cli.optional::<u64>(
         "--seed",
         "S",
@@ -109,6 +116,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Config, Stop> {
         max_len: m.take(max_len),
         window: m.take(window).get(),
         timeout: m.take(timeout),
+        connect_timeout: m.take(connect_timeout),
         seed: m.take(seed),
     };
     check(&config).map_err(|message| {
@@ -143,6 +151,9 @@ fn check(config: &Config) -> Result<(), String> {
     }
     if config.timeout.is_zero() {
         return Err("--timeout 0 leaves no time to run".to_owned());
+    }
+    if config.connect_timeout.is_zero() {
+        return Err("--connect-timeout 0 leaves no time to connect".to_owned());
     }
     Ok(())
 }
