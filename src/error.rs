@@ -5,7 +5,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::Bytes;
 
 /// A `Result` whose error is [`rionet::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -54,32 +53,6 @@ pub enum Error {
         attempts: Vec<Attempt>,
     },
 
-    /// A frame (declared or scanned) is larger than the framer's maximum.
-    #[error("frame of {len} bytes exceeds the maximum of {max} bytes")]
-    FrameTooLarge {
-        /// The frame's size in bytes, as declared or as seen so far.
-        len: u64,
-        /// The framer's maximum frame size.
-        max: usize,
-    },
-
-    /// Under the `Skip` oversize policy: a frame over the maximum was discarded.
-    /// The decoder carries on with the next frame.
-    #[error("skipped a frame of {len} bytes over the maximum of {max} bytes")]
-    FrameSkipped {
-        /// The discarded frame's size in bytes.
-        len: u64,
-        /// The framer's maximum frame size.
-        max: usize,
-    },
-
-    /// The stream ended in the middle of a frame. The pending bytes are kept.
-    #[error("stream ended in the middle of a frame with {} bytes pending", pending.len())]
-    PartialFrame {
-        /// The bytes of the unfinished frame, as they arrived.
-        pending: Bytes,
-    },
-
     /// A robust read or write ([`readn`](crate::readn),
     /// [`writen`](crate::writen), [`RioReader::readnb`](crate::RioReader::readnb)
     /// ...) failed after `transferred` bytes had already been moved. Those
@@ -105,49 +78,6 @@ pub enum Error {
         max: usize,
     },
 
-    /// An encoder was handed a payload its decoder would not read back whole:
-    /// a delimiter (or line ending) starts at `offset` inside it, possibly
-    /// running into the delimiter the encoder appends. Nothing was written.
-    #[error("frame of {len} bytes contains a delimiter at offset {offset}")]
-    DelimiterInFrame {
-        /// Where the delimiter starts, from the start of the payload.
-        offset: usize,
-        /// The payload's size in bytes.
-        len: usize,
-    },
-
-    /// A fixed-length encoder was handed a payload of another size. Nothing
-    /// was written.
-    #[error("frame of {len} bytes does not match the fixed frame length of {expected} bytes")]
-    FrameLengthMismatch {
-        /// The payload's size in bytes.
-        len: usize,
-        /// The codec's frame length in bytes.
-        expected: usize,
-    },
-
-    /// A length prefix that cannot describe a frame: an overlong or
-    /// overflowing varint, or a declared length that, once adjusted, is
-    /// shorter than the frame's header or than the bytes to strip. The
-    /// encoder reports the same when a payload cannot be laid out.
-    #[error("invalid length prefix: {detail}")]
-    InvalidLength {
-        /// What is wrong, with the byte counts involved.
-        detail: String,
-    },
-
-    /// The encoder was given a payload whose length value does not fit the
-    /// length field.
-    #[error("length value {len} does not fit a length field of {field_len} bytes (at most {max})")]
-    LengthFieldOverflow {
-        /// The value the length field would have to hold.
-        len: u64,
-        /// The length field's width in bytes.
-        field_len: usize,
-        /// The largest value the field holds.
-        max: u64,
-    },
-
     /// `accept` failed in a way that leaves the listener unusable (`EBADF`,
     /// `ENOTSOCK`, `EINVAL`): a [`Server`](crate::Server)'s accept loop stops.
     #[error("accept on {addr} failed: {source}")]
@@ -158,6 +88,10 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+
+    /// A framing error, from [`frame`](crate::frame).
+    #[error(transparent)]
+    Frame(#[from] crate::frame::FrameError),
 
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
@@ -188,16 +122,10 @@ impl Error {
                 .map(|a| a.error.kind())
                 .max_by_key(|&kind| kind_relevance(kind))
                 .unwrap_or(io::ErrorKind::Other),
-            Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
-            Error::InvalidLength { .. } => io::ErrorKind::InvalidData,
-            Error::LengthFieldOverflow { .. } => io::ErrorKind::InvalidInput,
-            Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
             Error::PartialIo { source, .. } => source.kind(),
             Error::LineTooLong { .. } => io::ErrorKind::InvalidData,
-            Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
-                io::ErrorKind::InvalidInput
-            }
             Error::Accept { source, .. } => source.kind(),
+            Error::Frame(err) => err.kind(),
             Error::Io(err) => err.kind(),
         }
     }
