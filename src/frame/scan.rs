@@ -359,7 +359,9 @@ impl Scanner {
                         self.discard = None;
                         // Under `Error`, reported already when it went over
                         // (unless it was found whole at once).
-                        self.drop_bytes(start + len, discard.seen + start as u64, !discard.reported)
+                        let frame = discard.seen + start as u64;
+                        let frame = if self.strip { frame } else { frame + len as u64 };
+                        self.drop_bytes(start + len, frame, !discard.reported)
                     }
                     Hit::Wait(_) if eof => {
                         self.resume = 0;
