@@ -240,14 +240,21 @@ fn session(stream: TcpStream, peer: SocketAddr, store: &Store) {
     let flushed = conn.flush();
     common::log(format_args!(
         "{peer}: {end}; {served} requests{}",
-        flushed.err().map_or(String::new(), |err| format!(", last reply lost ({err})"))
+        flushed
+            .err()
+            .map_or(String::new(), |err| format!(", last reply lost ({err})"))
     ));
 }
 
 fn answer(request: Request, store: &Store) -> Reply {
-    let mut store = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut store = store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     match request {
-        Request::Get(key) => store.get(&key).cloned().map_or(Reply::NotFound, Reply::Value),
+        Request::Get(key) => store
+            .get(&key)
+            .cloned()
+            .map_or(Reply::NotFound, Reply::Value),
         Request::Set(key, value) => {
             store.insert(key, value);
             Reply::Ok
@@ -259,8 +266,7 @@ fn answer(request: Request, store: &Store) -> Reply {
 
 fn client(host: &str, port: u16) -> ExitCode {
     let program = "kvstore";
-    let stream =
-        rionet::open_clientfd(host, port).unwrap_or_else(|err| common::fail(program, err));
+    let stream = rionet::open_clientfd(host, port).unwrap_or_else(|err| common::fail(program, err));
     if let Err(err) = stream.set_read_timeout(Some(common::IDLE_TIMEOUT)) {
         common::fail(program, err);
     }

@@ -19,9 +19,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use rionet::ListenOptions;
-use rionet::frame::{
-    Decoder, Encoder, FrameError, FrameReader, FrameWriter, LengthPrefix, Lines,
-};
+use rionet::frame::{Decoder, Encoder, FrameError, FrameReader, FrameWriter, LengthPrefix, Lines};
 
 const MESSAGES: [&str; 3] = ["Client Query test", "Cleint Query", "Client Query Quit"];
 

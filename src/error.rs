@@ -5,7 +5,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-
 /// A `Result` whose error is [`rionet::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

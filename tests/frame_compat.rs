@@ -404,7 +404,10 @@ mod tokio_util_feature {
     fn errors_map_to_io_kinds() {
         let mut codec = LengthPrefix::builder().max_frame_len(8).build();
         let err = Decoder::decode(&mut codec, &mut BytesMut::from(&b"\0\0\0\x09"[..])).unwrap_err();
-        assert!(matches!(err, FrameError::FrameTooLarge { len: 9, max: 8, .. }), "{err:?}");
+        assert!(
+            matches!(err, FrameError::FrameTooLarge { len: 9, max: 8, .. }),
+            "{err:?}"
+        );
         assert_eq!(io::Error::from(err).kind(), io::ErrorKind::InvalidData);
         let mut one = LengthPrefix::builder().field_len(1).build();
         let err = Encoder::encode(&mut one, &[0u8; 300][..], &mut BytesMut::new()).unwrap_err();

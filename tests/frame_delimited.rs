@@ -9,7 +9,7 @@ use std::thread;
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::frame::{FrameError, Decoder, Delimited, Encoder, Oversize};
+use rionet::frame::{Decoder, Delimited, Encoder, FrameError, Oversize};
 use util::{
     Event, assert_events_match, decode_in_pieces, decode_reader, encode_both_ways, encode_frames,
     events, every_byte, naive_delimited, tokio_decode_in_pieces,
@@ -331,7 +331,9 @@ fn error_policy_reports_once_then_resynchronises() {
     assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"ok"[..]);
     // Known to be over as soon as no delimiter can start at offset <= 4.
     match codec.decode(&mut buf) {
-        Err(FrameError::FrameTooLarge { len, max: 4, .. }) => assert!((5..=7).contains(&len), "{len}"),
+        Err(FrameError::FrameTooLarge { len, max: 4, .. }) => {
+            assert!((5..=7).contains(&len), "{len}")
+        }
         other => panic!("{other:?}"),
     }
     buf.extend_from_slice(b"789\r");

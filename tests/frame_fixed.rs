@@ -8,7 +8,7 @@ use std::thread;
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::frame::{FrameError, Decoder, Encoder, FixedLength};
+use rionet::frame::{Decoder, Encoder, FixedLength, FrameError};
 use util::{Event, decode_in_pieces, decode_reader, events};
 
 /// The naive model: whole frames of `n` bytes, then the rest as a partial frame.

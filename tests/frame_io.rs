@@ -9,7 +9,9 @@ use std::thread;
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::frame::{FrameError, Delimited, Encoder, FrameReader, FrameWriter, LengthPrefix, Lines, Oversize};
+use rionet::frame::{
+    Delimited, Encoder, FrameError, FrameReader, FrameWriter, LengthPrefix, Lines, Oversize,
+};
 use util::{ScriptedReader, ScriptedWriter, Step, tcp_pair};
 
 fn encode_all(frames: &[Vec<u8>]) -> Vec<u8> {
@@ -91,7 +93,9 @@ fn reader_reports_a_partial_frame_with_its_bytes_then_ends() {
     );
     assert_eq!(&frames.next().unwrap().unwrap()[..], b"one");
     match frames.next() {
-        Some(Err(FrameError::PartialFrame { pending, .. })) => assert_eq!(&pending[..], b"\0\0\0\x03tw"),
+        Some(Err(FrameError::PartialFrame { pending, .. })) => {
+            assert_eq!(&pending[..], b"\0\0\0\x03tw")
+        }
         other => panic!("{other:?}"),
     }
     assert!(frames.next().is_none());
@@ -130,7 +134,9 @@ fn reader_memory_follows_the_bytes_received_not_the_header() {
     let reader = ScriptedReader::new([Step::Data(data), Step::Fail(ErrorKind::TimedOut)]);
     let codec = LengthPrefix::builder().max_frame_len(usize::MAX).build();
     let mut frames = FrameReader::with_capacity(16 * 1024, reader, codec);
-    assert!(matches!(frames.read_frame(), Err(FrameError::Io(e)) if e.kind() == ErrorKind::TimedOut));
+    assert!(
+        matches!(frames.read_frame(), Err(FrameError::Io(e)) if e.kind() == ErrorKind::TimedOut)
+    );
     let (_, _, buffered) = frames.into_parts();
     assert_eq!(buffered.len(), 200 * 1024 + 4);
     assert!(

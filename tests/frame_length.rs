@@ -4,7 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::frame::{FrameError, Decoder, Encoder, LengthPrefix, Oversize};
+use rionet::frame::{Decoder, Encoder, FrameError, LengthPrefix, Oversize};
 
 /// One layout, described independently of the crate's builder.
 #[derive(Debug, Clone, Copy)]
@@ -549,7 +549,14 @@ fn the_maximum_counts_the_frame_handed_back() {
     assert_eq!(codec.decode(&mut src).unwrap().map(|f| f.len()), Some(10));
     let err = decode_err(&mut codec, b"\0\0\0\x0b");
     assert!(
-        matches!(err, FrameError::FrameTooLarge { len: 11, max: 10, .. }),
+        matches!(
+            err,
+            FrameError::FrameTooLarge {
+                len: 11,
+                max: 10,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(!err.is_recoverable());
@@ -559,12 +566,25 @@ fn the_maximum_counts_the_frame_handed_back() {
     assert_eq!(codec.decode(&mut src).unwrap().map(|f| f.len()), Some(10));
     let err = decode_err(&mut codec, b"\0\0\0\x07");
     assert!(
-        matches!(err, FrameError::FrameTooLarge { len: 11, max: 10, .. }),
+        matches!(
+            err,
+            FrameError::FrameTooLarge {
+                len: 11,
+                max: 10,
+                ..
+            }
+        ),
         "{err:?}"
     );
     // The encoder takes the same frames as items.
     let mut dst = BytesMut::new();
-    assert!(LengthPrefix::builder().max_frame_len(10).build().encode([0u8; 10], &mut dst).is_ok());
+    assert!(
+        LengthPrefix::builder()
+            .max_frame_len(10)
+            .build()
+            .encode([0u8; 10], &mut dst)
+            .is_ok()
+    );
     let err = LengthPrefix::builder()
         .max_frame_len(10)
         .build()
@@ -584,7 +604,10 @@ fn usize_max_is_a_maximum_like_any_other() {
     let err = decode_err(&mut codec, &[0xff; 8]);
     assert!(!err.is_recoverable(), "{err:?}");
     assert!(
-        matches!(err, FrameError::FrameTooLarge { .. } | FrameError::InvalidLength { .. }),
+        matches!(
+            err,
+            FrameError::FrameTooLarge { .. } | FrameError::InvalidLength { .. }
+        ),
         "{err:?}"
     );
 }
@@ -592,7 +615,13 @@ fn usize_max_is_a_maximum_like_any_other() {
 #[test]
 fn settings_no_frame_can_satisfy_are_refused_at_build() {
     for build in [
-        || drop(LengthPrefix::builder().length_field_offset(64 << 20).build()),
+        || {
+            drop(
+                LengthPrefix::builder()
+                    .length_field_offset(64 << 20)
+                    .build(),
+            )
+        },
         || drop(LengthPrefix::builder().length_field_offset(1 << 62).build()),
         || drop(LengthPrefix::builder().max_frame_len(3).build()),
         || drop(LengthPrefix::builder().strip(9 << 20).build()),
@@ -871,8 +900,23 @@ fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
     let m = usize::MAX;
     // An offset whose header overflows cannot fit under any maximum.
     for build in [
-        || drop(LengthPrefix::builder().length_field_offset(usize::MAX).max_frame_len(usize::MAX).build()),
-        || drop(LengthPrefix::builder().length_field_offset(usize::MAX).strip(0).max_frame_len(usize::MAX).build()),
+        || {
+            drop(
+                LengthPrefix::builder()
+                    .length_field_offset(usize::MAX)
+                    .max_frame_len(usize::MAX)
+                    .build(),
+            )
+        },
+        || {
+            drop(
+                LengthPrefix::builder()
+                    .length_field_offset(usize::MAX)
+                    .strip(0)
+                    .max_frame_len(usize::MAX)
+                    .build(),
+            )
+        },
     ] {
         assert!(std::panic::catch_unwind(build).is_err());
     }

@@ -9,7 +9,7 @@ use std::thread;
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::frame::{FrameError, Decoder, Delimited, Encoder, Lines, Oversize};
+use rionet::frame::{Decoder, Delimited, Encoder, FrameError, Lines, Oversize};
 use util::{
     Event, assert_events_match, decode_in_pieces, decode_reader, encode_both_ways, encode_frames,
     events, every_byte, naive_delimited, tokio_decode_in_pieces,
@@ -290,7 +290,11 @@ fn a_10_mib_line_over_the_maximum_is_rejected_in_bounded_memory() {
         if skip {
             assert_eq!(outcomes, [Event::Frame(b"next".to_vec())]);
             assert_eq!(codec.skipped_frames(), 1);
-            assert_eq!(codec.skipped_bytes(), LEN as u64 + 2, "the line and its \\r\\n");
+            assert_eq!(
+                codec.skipped_bytes(),
+                LEN as u64 + 2,
+                "the line and its \\r\\n"
+            );
         } else {
             assert_eq!(too_large, 1);
             assert_eq!(outcomes, [Event::Frame(b"next".to_vec())]);

@@ -50,7 +50,10 @@ impl MsgCodec {
     fn parse(mut frame: Bytes) -> Result<Msg, MsgError> {
         let len = frame.len();
         if frame.is_empty() {
-            return Err(MsgError::Malformed { len, what: "no tag" });
+            return Err(MsgError::Malformed {
+                len,
+                what: "no tag",
+            });
         }
         match frame.get_u8() {
             b'P' if frame.len() == 4 => Ok(Msg::Ping(frame.get_u32())),
@@ -298,9 +301,10 @@ fn serve_commands(stream: std::net::TcpStream) -> Vec<Command> {
             Ok(Some(cmd)) => {
                 seen.push(cmd.clone());
                 match cmd {
-                    Command::Get(key) => store
-                        .get(&key)
-                        .map_or_else(|| "NOT FOUND".to_string(), |v: &String| format!("VALUE {v}")),
+                    Command::Get(key) => store.get(&key).map_or_else(
+                        || "NOT FOUND".to_string(),
+                        |v: &String| format!("VALUE {v}"),
+                    ),
                     Command::Set(key, value) => {
                         store.insert(key, value);
                         "OK".to_string()
@@ -335,7 +339,10 @@ fn a_typed_line_protocol_over_a_loopback_socket() {
         replies.read_frame().unwrap().unwrap()
     };
     assert_eq!(ask(Command::Get("k".into()), &mut replies), "NOT FOUND");
-    assert_eq!(ask(Command::Set("k".into(), "a value".into()), &mut replies), "OK");
+    assert_eq!(
+        ask(Command::Set("k".into(), "a value".into()), &mut replies),
+        "OK"
+    );
     assert_eq!(ask(Command::Get("k".into()), &mut replies), "VALUE a value");
     // Raw bytes the codec would never send: a bad command and a line over
     // the server's maximum; both answered, the connection goes on.
@@ -445,6 +452,12 @@ fn every_codec_takes_every_byte_item() {
     }
     assert_eq!(all_items(LengthPrefix::new()), b"\0\0\0\x02hi".repeat(8));
     assert_eq!(all_items(Lines::new()), b"hi\n".repeat(8));
-    assert_eq!(all_items(rionet::frame::Delimited::new(";")), b"hi;".repeat(8));
-    assert_eq!(all_items(rionet::frame::FixedLength::new(2)), b"hi".repeat(8));
+    assert_eq!(
+        all_items(rionet::frame::Delimited::new(";")),
+        b"hi;".repeat(8)
+    );
+    assert_eq!(
+        all_items(rionet::frame::FixedLength::new(2)),
+        b"hi".repeat(8)
+    );
 }

@@ -44,7 +44,9 @@ fn start_server() -> Server {
         }
     });
     let mut server = Server { child, port: 0 };
-    let line = rx.recv_timeout(IO_TIMEOUT).expect("no log line from kvstore");
+    let line = rx
+        .recv_timeout(IO_TIMEOUT)
+        .expect("no log line from kvstore");
     let addr = line
         .strip_prefix("listening on ")
         .and_then(|rest| rest.split(' ').next())

@@ -221,7 +221,9 @@ mod tests {
         let io = io::Error::from(err);
         assert_eq!(io.kind(), io::ErrorKind::UnexpectedEof);
         match FrameError::from(io) {
-            FrameError::PartialFrame { had: 10, pending, .. } => {
+            FrameError::PartialFrame {
+                had: 10, pending, ..
+            } => {
                 assert_eq!(&pending[..], b"0123456789")
             }
             other => panic!("{other:?}"),

@@ -682,7 +682,10 @@ impl LengthPrefixBuilder {
         };
         let max = layout.max_frame_len;
         assert!(
-            layout.offset.checked_add(width).is_some_and(|head| head <= max),
+            layout
+                .offset
+                .checked_add(width)
+                .is_some_and(|head| head <= max),
             "a header of {} + {width} bytes cannot fit under the maximum frame length of {max} bytes",
             layout.offset
         );
@@ -1116,10 +1119,8 @@ impl LengthPrefix {
                         }
                     }
                     let Ok(whole) = usize::try_from(head.whole) else {
-                        let detail = format!(
-                            "a frame of {} bytes cannot be held in memory",
-                            head.whole
-                        );
+                        let detail =
+                            format!("a frame of {} bytes cannot be held in memory", head.whole);
                         return Err(self.fail(Fault::Invalid(detail)));
                     };
                     if src.len() < whole {

@@ -255,7 +255,10 @@ pub(crate) enum Step {
     /// The first `consumed` bytes belong to an oversized frame and are
     /// dropped; `report` is the frame's length when it must be reported now
     /// (policy `Error`).
-    Drop { consumed: usize, report: Option<u64> },
+    Drop {
+        consumed: usize,
+        report: Option<u64>,
+    },
     /// At end of stream: the buffer holds an unterminated frame.
     Partial,
 }
@@ -360,7 +363,11 @@ impl Scanner {
                         // Under `Error`, reported already when it went over
                         // (unless it was found whole at once).
                         let frame = discard.seen + start as u64;
-                        let frame = if self.strip { frame } else { frame + len as u64 };
+                        let frame = if self.strip {
+                            frame
+                        } else {
+                            frame + len as u64
+                        };
                         self.drop_bytes(start + len, frame, !discard.reported)
                     }
                     Hit::Wait(_) if eof => {
