@@ -26,7 +26,7 @@ const REGION_CHUNKS: usize = 4;
 ///
 /// Bytes are read straight into the spare capacity of the buffer the
 /// decoder works on: no staging copy, and frames are split off that buffer
-/// as [`Bytes`] without copying. Every read has room for one chunk (64 KiB
+/// as [`Bytes`](bytes::Bytes) without copying. Every read has room for one chunk (64 KiB
 /// by default, see [`with_capacity`](FrameReader::with_capacity)); while a
 /// frame bigger than a chunk is arriving, the chunk grows with what has
 /// arrived. The memory touched stays within twice the bytes actually
