@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         let line =
             line.unwrap_or_else(|err| common::fail(program, format_args!("reading stdin: {err}")));
         // The frame is the line without its '\n'.
-        if let Err(err) = out.send(&line[..]).and_then(|()| out.flush()) {
+        if let Err(err) = out.send(&line).and_then(|()| Ok(out.flush()?)) {
             common::fail(program, format_args!("sending to the server: {err}"));
         }
         let echo = match frames.read_frame() {

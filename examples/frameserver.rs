@@ -40,7 +40,7 @@ fn echo_frames(stream: TimedStream, peer: SocketAddr) {
         bytes += frame.len() as u64;
         count += 1;
         // Flush each echo: the client waits for it before sending more.
-        if let Err(err) = out.send(frame).and_then(|()| out.flush()) {
+        if let Err(err) = out.send(frame).and_then(|()| Ok(out.flush()?)) {
             break format!("gone ({err})");
         }
     };

@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use rionet::ListenOptions;
-use rionet::frame::{Decoder, Encoder, FrameReader, FrameWriter, LengthPrefix, Lines};
+use rionet::frame::{Decoder, Encoder, FrameError, FrameReader, FrameWriter, LengthPrefix, Lines};
 
 const MESSAGES: [&str; 3] = ["Client Query test", "Cleint Query", "Client Query Quit"];
 
@@ -62,7 +62,12 @@ fn demo() -> rionet::Result<()> {
 /// the receiver reads frames with it.
 fn framed<C>(listener: &TcpListener, title: &str, codec: C) -> rionet::Result<()>
 where
-    C: Decoder + for<'a> Encoder<&'a [u8]> + Clone + Send + 'static,
+    C::Item: AsRef<[u8]> + std::fmt::Debug + PartialEq<&'static str>,
+    C: Decoder<Error = FrameError>
+        + for<'a> Encoder<&'a [u8], Error = FrameError>
+        + Clone
+        + Send
+        + 'static,
 {
     println!("\n{title}");
     let for_sender = codec.clone();
@@ -112,13 +117,13 @@ fn send_raw(out: &mut TcpStream) -> rionet::Result<()> {
 /// Every message framed by `codec`, then one flush.
 fn send_framed<E>(out: &mut TcpStream, codec: E) -> rionet::Result<()>
 where
-    E: for<'a> Encoder<&'a [u8]>,
+    E: for<'a> Encoder<&'a [u8], Error = FrameError>,
 {
     let mut framed = FrameWriter::new(out, codec);
     for message in MESSAGES {
         framed.send(message.as_bytes())?;
     }
-    framed.flush()
+    Ok(framed.flush()?)
 }
 
 /// read() until end of stream, printing what each call returns.
@@ -154,14 +159,18 @@ fn receive_naive(mut input: TcpStream) -> rionet::Result<()> {
 
 /// Reads frames with `codec` until end of stream, printing each; checks
 /// that they are the messages sent.
-fn receive_framed<D: Decoder>(input: TcpStream, codec: D) -> rionet::Result<()> {
+fn receive_framed<D>(input: TcpStream, codec: D) -> rionet::Result<()>
+where
+    D: Decoder<Error = FrameError>,
+    D::Item: AsRef<[u8]> + std::fmt::Debug + PartialEq<&'static str>,
+{
     let mut got = Vec::new();
     for frame in FrameReader::new(input, codec) {
         let frame = frame?;
         println!(
             "  message #{}: {:?}",
             got.len() + 1,
-            String::from_utf8_lossy(&frame)
+            String::from_utf8_lossy(frame.as_ref())
         );
         got.push(frame);
     }

@@ -2,9 +2,8 @@
 
 use std::io;
 
-use bytes::Bytes;
-
-use crate::{ConnectError, ListenError, RioError};
+use crate::frame::FrameError;
+use crate::{ConnectError, ListenError, RioError, ServeError};
 
 /// A `Result` whose error is [`rionet::Error`](Error).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -13,7 +12,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Each layer returns its own error, so a function returns only what it can
 /// produce: [`ConnectError`] (connecting), [`ListenError`] (listening,
-/// binding), [`RioError`] (robust I/O). This umbrella takes each of them
+/// binding), [`RioError`] (robust I/O), [`FrameError`] (framing), [`ServeError`]
+/// (serving). This umbrella takes each of them
 /// through `From`, so `?` collects them in one function returning
 /// [`rionet::Result`](Result). Messages are lowercase, carry their context
 /// (host, port, address, byte counts) and have no trailing period. Every
@@ -48,79 +48,14 @@ pub enum Error {
     #[error(transparent)]
     Rio(#[from] RioError),
 
-    /// A frame (declared or scanned) is larger than the framer's maximum.
-    #[error("frame of {len} bytes exceeds the maximum of {max} bytes")]
-    FrameTooLarge {
-        /// The frame's size in bytes, as declared or as seen so far.
-        len: u64,
-        /// The framer's maximum frame size.
-        max: usize,
-    },
-
-    /// Under the `Skip` oversize policy: a frame over the maximum was discarded.
-    /// The decoder carries on with the next frame.
-    #[error("skipped a frame of {len} bytes over the maximum of {max} bytes")]
-    FrameSkipped {
-        /// The discarded frame's size in bytes.
-        len: u64,
-        /// The framer's maximum frame size.
-        max: usize,
-    },
-
-    /// The stream ended in the middle of a frame. The pending bytes are kept.
-    #[error("stream ended in the middle of a frame with {} bytes pending", pending.len())]
-    PartialFrame {
-        /// The bytes of the unfinished frame, as they arrived.
-        pending: Bytes,
-    },
-
-    /// An encoder was handed a payload its decoder would not read back whole:
-    /// a delimiter (or line ending) starts at `offset` inside it, possibly
-    /// running into the delimiter the encoder appends. Nothing was written.
-    #[error("frame of {len} bytes contains a delimiter at offset {offset}")]
-    DelimiterInFrame {
-        /// Where the delimiter starts, from the start of the payload.
-        offset: usize,
-        /// The payload's size in bytes.
-        len: usize,
-    },
-
-    /// A fixed-length encoder was handed a payload of another size. Nothing
-    /// was written.
-    #[error("frame of {len} bytes does not match the fixed frame length of {expected} bytes")]
-    FrameLengthMismatch {
-        /// The payload's size in bytes.
-        len: usize,
-        /// The codec's frame length in bytes.
-        expected: usize,
-    },
-
-    /// A length prefix that cannot describe a frame: an overlong or
-    /// overflowing varint, or a declared length that, once adjusted, is
-    /// shorter than the frame's header or than the bytes to strip. The
-    /// encoder reports the same when a payload cannot be laid out.
-    #[error("invalid length prefix: {detail}")]
-    InvalidLength {
-        /// What is wrong, with the byte counts involved.
-        detail: String,
-    },
-
-    /// The encoder was given a payload whose length value does not fit the
-    /// length field.
-    #[error("length value {len} does not fit a length field of {field_len} bytes (at most {max})")]
-    LengthFieldOverflow {
-        /// The value the length field would have to hold.
-        len: u64,
-        /// The length field's width in bytes.
-        field_len: usize,
-        /// The largest value the field holds.
-        max: u64,
-    },
+    /// Framing failed: see [`FrameError`].
+    #[error(transparent)]
+    Frame(#[from] FrameError),
 
     /// A [`Server`](crate::Server) could not start, or its accept loop
     /// stopped on a listener error.
     #[error(transparent)]
-    Serve(#[from] crate::ServeError),
+    Serve(#[from] ServeError),
 
     /// An I/O error from the underlying reader, writer or socket.
     #[error(transparent)]
@@ -145,13 +80,7 @@ impl Error {
             Error::Connect(err) => err.kind(),
             Error::Listen(err) => err.kind(),
             Error::Rio(err) => err.kind(),
-            Error::FrameTooLarge { .. } | Error::FrameSkipped { .. } => io::ErrorKind::InvalidData,
-            Error::InvalidLength { .. } => io::ErrorKind::InvalidData,
-            Error::LengthFieldOverflow { .. } => io::ErrorKind::InvalidInput,
-            Error::PartialFrame { .. } => io::ErrorKind::UnexpectedEof,
-            Error::DelimiterInFrame { .. } | Error::FrameLengthMismatch { .. } => {
-                io::ErrorKind::InvalidInput
-            }
+            Error::Frame(err) => err.kind(),
             Error::Serve(err) => err.kind(),
             Error::Io(err) => err.kind(),
         }
@@ -168,6 +97,7 @@ impl From<Error> for io::Error {
             Error::Connect(err) => err.into(),
             Error::Listen(err) => err.into(),
             Error::Rio(err) => err.into(),
+            Error::Frame(err) => err.into(),
             other => io::Error::new(other.kind(), other),
         }
     }

@@ -23,9 +23,12 @@
 //! - **Framing** ([`frame`]): the cures for TCP's "sticky packets" as sans-IO
 //!   codecs: [`frame::LengthPrefix`] (tokio-util, Netty and protobuf varint
 //!   layouts), [`frame::Delimited`] and [`frame::Lines`],
-//!   [`frame::FixedLength`]; [`frame::FrameReader`] / [`frame::FrameWriter`]
-//!   drive them over blocking I/O. Every decoder bounds its memory and
-//!   reports a stream cut mid-frame with the bytes it had.
+//!   [`frame::FixedLength`]; [`frame::FrameReader`], [`frame::FrameWriter`]
+//!   and [`frame::Framed`] drive them, or a codec of your own with typed
+//!   messages, over blocking I/O. One limit (`max_frame_len`, counting the
+//!   frame handed back), skips that are not errors, and a
+//!   [`frame::FrameError`] that says whether the stream is still usable and
+//!   what a cut stream had.
 //! - **UDP**: [`bind_udp`] binds a datagram socket dual-stack, as
 //!   [`open_listenfd`] does for TCP.
 //!

@@ -346,12 +346,17 @@ mod tokio_util_feature {
     use std::io;
 
     use bytes::{Bytes, BytesMut};
-    use rionet::frame::LengthPrefix;
+    use rionet::frame::{FrameError, LengthPrefix};
     use tokio_util::codec::{Decoder, Encoder, FramedRead, FramedWrite, LengthDelimitedCodec};
 
-    /// rionet's codec plugs in wherever tokio-util wants a codec.
+    /// rionet's codec plugs in wherever tokio-util wants a codec, with its
+    /// typed error.
     fn plugs_in<
-        C: Decoder<Item = Bytes, Error = io::Error> + Encoder<Bytes> + for<'a> Encoder<&'a [u8]>,
+        C: Decoder<Item = Bytes, Error = FrameError>
+            + Encoder<Bytes, Error = FrameError>
+            + for<'a> Encoder<&'a [u8], Error = FrameError>
+            + Encoder<&'static str, Error = FrameError>
+            + Encoder<Vec<u8>, Error = FrameError>,
     >(
         codec: C,
     ) -> C {
@@ -381,13 +386,10 @@ mod tokio_util_feature {
         assert_eq!(Decoder::decode(&mut codec, &mut wire).unwrap(), None);
         let err = Decoder::decode_eof(&mut codec, &mut wire).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
-        let inner = err
-            .into_inner()
-            .unwrap()
-            .downcast::<rionet::Error>()
-            .unwrap();
+        assert!(!err.is_recoverable());
         assert!(
-            matches!(*inner, rionet::Error::PartialFrame { ref pending } if pending.len() == 2)
+            matches!(err, FrameError::PartialFrame { ref pending, .. } if pending.len() == 2),
+            "{err:?}"
         );
         // Framed types accept it.
         let read = FramedRead::new(&b""[..], LengthPrefix::new());
@@ -402,9 +404,14 @@ mod tokio_util_feature {
     fn errors_map_to_io_kinds() {
         let mut codec = LengthPrefix::builder().max_frame_len(8).build();
         let err = Decoder::decode(&mut codec, &mut BytesMut::from(&b"\0\0\0\x09"[..])).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert!(
+            matches!(err, FrameError::FrameTooLarge { len: 9, max: 8, .. }),
+            "{err:?}"
+        );
+        assert_eq!(io::Error::from(err).kind(), io::ErrorKind::InvalidData);
         let mut one = LengthPrefix::builder().field_len(1).build();
         let err = Encoder::encode(&mut one, &[0u8; 300][..], &mut BytesMut::new()).unwrap_err();
+        assert!(err.is_recoverable());
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     }
 
@@ -429,19 +436,20 @@ mod tokio_util_feature {
 
     /// The tokio-util trait methods, object-safe for the table above.
     trait Codec {
-        fn encode_item(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()>;
-        fn decode_item(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>>;
+        fn encode_item(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), FrameError>;
+        fn decode_item(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError>;
     }
 
     impl<C> Codec for C
     where
-        C: Decoder<Item = Bytes, Error = io::Error> + for<'a> Encoder<&'a [u8], Error = io::Error>,
+        C: Decoder<Item = Bytes, Error = FrameError>
+            + for<'a> Encoder<&'a [u8], Error = FrameError>,
     {
-        fn encode_item(&mut self, item: &[u8], dst: &mut BytesMut) -> io::Result<()> {
+        fn encode_item(&mut self, item: &[u8], dst: &mut BytesMut) -> Result<(), FrameError> {
             Encoder::encode(self, item, dst)
         }
 
-        fn decode_item(&mut self, src: &mut BytesMut) -> io::Result<Option<Bytes>> {
+        fn decode_item(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>, FrameError> {
             Decoder::decode(self, src)
         }
     }

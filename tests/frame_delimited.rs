@@ -9,8 +9,7 @@ use std::thread;
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::Error;
-use rionet::frame::{Decoder, Delimited, Encoder, Oversize};
+use rionet::frame::{Decoder, Delimited, Encoder, FrameError, Oversize};
 use util::{
     Event, assert_events_match, decode_in_pieces, decode_reader, encode_both_ways, encode_frames,
     events, every_byte, naive_delimited, tokio_decode_in_pieces,
@@ -43,7 +42,7 @@ fn codec(delimiters: &[&[u8]], strip: bool, max: usize, skip: bool) -> Delimited
     }
     builder
         .strip_delimiter(strip)
-        .max_frame_length(max)
+        .max_frame_len(max)
         .oversize(if skip {
             Oversize::Skip
         } else {
@@ -274,21 +273,21 @@ fn keep_mode_keeps_the_delimiter_that_matched() {
 fn encoder_refuses_what_would_not_decode_back_and_writes_nothing() {
     let mut codec = Delimited::builder()
         .delimiter(b"abab")
-        .max_frame_length(8)
+        .max_frame_len(8)
         .build();
     let mut out = BytesMut::from(&b"prev"[..]);
     // "xab" + "abab" = "xababab": the decoder would stop at offset 1.
     assert!(matches!(
         codec.encode(&b"xab"[..], &mut out),
-        Err(Error::DelimiterInFrame { offset: 1, len: 3 })
+        Err(FrameError::DelimiterInFrame { offset: 1, len: 3 })
     ));
     assert!(matches!(
         codec.encode(&b"abab"[..], &mut out),
-        Err(Error::DelimiterInFrame { offset: 0, len: 4 })
+        Err(FrameError::DelimiterInFrame { offset: 0, len: 4 })
     ));
     assert!(matches!(
         codec.encode(&b"123456789"[..], &mut out),
-        Err(Error::FrameTooLarge { len: 9, max: 8 })
+        Err(FrameError::FrameTooLarge { len: 9, max: 8, .. })
     ));
     assert_eq!(&out[..], b"prev");
     codec.encode(&b"xa"[..], &mut out).unwrap();
@@ -326,13 +325,15 @@ fn an_empty_delimiter_is_refused() {
 fn error_policy_reports_once_then_resynchronises() {
     let mut codec = Delimited::builder()
         .delimiter(b"\r\n")
-        .max_frame_length(4)
+        .max_frame_len(4)
         .build();
     let mut buf = BytesMut::from(&b"ok\r\n0123456"[..]);
     assert_eq!(codec.decode(&mut buf).unwrap().unwrap(), &b"ok"[..]);
     // Known to be over as soon as no delimiter can start at offset <= 4.
     match codec.decode(&mut buf) {
-        Err(Error::FrameTooLarge { len, max: 4 }) => assert!((5..=7).contains(&len), "{len}"),
+        Err(FrameError::FrameTooLarge { len, max: 4, .. }) => {
+            assert!((5..=7).contains(&len), "{len}")
+        }
         other => panic!("{other:?}"),
     }
     buf.extend_from_slice(b"789\r");
@@ -346,10 +347,10 @@ fn error_policy_reports_once_then_resynchronises() {
 }
 
 #[test]
-fn skip_policy_reports_the_exact_size_once_then_resynchronises() {
+fn skip_policy_skips_without_an_error_and_counts_then_resynchronises() {
     let mut codec = Delimited::builder()
         .delimiter(b"END")
-        .max_frame_length(4)
+        .max_frame_len(4)
         .oversize(Oversize::Skip)
         .build();
     let mut buf = BytesMut::new();
@@ -363,20 +364,19 @@ fn skip_policy_reports_the_exact_size_once_then_resynchronises() {
     let outcomes = events(outcomes);
     assert_eq!(
         outcomes,
-        [
-            Event::Frame(b"a".to_vec()),
-            Event::Skipped(12),
-            Event::Frame(b"b".to_vec())
-        ]
+        [Event::Frame(b"a".to_vec()), Event::Frame(b"b".to_vec())]
     );
+    // "0123456789EN" (12 bytes) and its delimiter.
+    assert_eq!((codec.skipped_frames(), codec.skipped_bytes()), (1, 15));
 }
 
 #[test]
 fn oversized_frame_cut_by_the_end_of_the_stream() {
-    for (skip, expected) in [(true, Event::Skipped(10)), (false, Event::TooLarge(10))] {
+    for (skip, expected) in [(true, &[][..]), (false, &[Event::TooLarge(10)][..])] {
         let mut codec = codec(&[b";"], true, 4, skip);
         let actual = events(decode_in_pieces(&mut codec, b"0123456789", &[]));
-        assert_eq!(actual, [expected]);
+        assert_eq!(actual, expected);
+        assert_eq!(codec.skipped_frames(), u64::from(skip));
     }
 }
 
@@ -437,7 +437,7 @@ fn memory_stays_bounded_while_discarding() {
             buf.extend_from_slice(if i % 2 == 0 { b"\r\n" } else { b"x" });
             match codec.decode(&mut buf) {
                 Ok(None) => {}
-                Err(Error::FrameTooLarge { .. }) if !skip => reports += 1,
+                Err(FrameError::FrameTooLarge { .. }) if !skip => reports += 1,
                 other => panic!("{other:?}"),
             }
             assert!(buf.len() <= MAX + 4, "{} bytes buffered", buf.len());
@@ -454,8 +454,10 @@ fn memory_stays_bounded_while_discarding() {
         }
         let outcomes = events(outcomes);
         if skip {
-            assert_eq!(outcomes.len(), 2, "{outcomes:?}");
-            assert!(matches!(outcomes[0], Event::Skipped(len) if len == 3 << 19));
+            assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+            assert_eq!(codec.skipped_frames(), 1);
+            // 3 << 19 bytes of frame and its 4-byte delimiter.
+            assert_eq!(codec.skipped_bytes(), (3 << 19) + 4);
         } else {
             assert_eq!(reports, 1);
             assert_eq!(outcomes.len(), 1, "{outcomes:?}");
@@ -492,7 +494,7 @@ fn sockets_one_frame_in_many_writes() {
         .collect();
     let mut codec = Delimited::builder()
         .delimiter(b"\0\0")
-        .max_frame_length(1 << 20)
+        .max_frame_len(1 << 20)
         .build();
     let mut wire = BytesMut::new();
     codec.encode(&payload[..], &mut wire).unwrap();

@@ -8,8 +8,7 @@ use std::thread;
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::Error;
-use rionet::frame::{Decoder, Encoder, FixedLength};
+use rionet::frame::{Decoder, Encoder, FixedLength, FrameError};
 use util::{Event, decode_in_pieces, decode_reader, events};
 
 /// The naive model: whole frames of `n` bytes, then the rest as a partial frame.
@@ -59,7 +58,7 @@ proptest! {
             let before = wire.len();
             match codec.encode(Bytes::from(frame.clone()), &mut wire) {
                 Ok(()) => sent.push(Event::Frame(frame)),
-                Err(Error::FrameLengthMismatch { len, expected }) => {
+                Err(FrameError::FrameLengthMismatch { len, expected }) => {
                     prop_assert_eq!((len, expected), (frame.len(), n));
                     prop_assert_ne!(len, n);
                     prop_assert_eq!(wire.len(), before);

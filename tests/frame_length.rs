@@ -4,8 +4,7 @@
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use rionet::Error;
-use rionet::frame::{Decoder, Encoder, LengthPrefix, Oversize};
+use rionet::frame::{Decoder, Encoder, FrameError, LengthPrefix, Oversize};
 
 /// One layout, described independently of the crate's builder.
 #[derive(Debug, Clone, Copy)]
@@ -328,7 +327,7 @@ fn declared_4_gib_errors_without_allocating() {
     src.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
     let err = codec.decode(&mut src).unwrap_err();
     assert!(
-        matches!(err, Error::FrameTooLarge { len, max } if len == 0xffff_ffff + 4 && max == 8 << 20),
+        matches!(err, FrameError::FrameTooLarge { len, max, .. } if len == 0xffff_ffff && max == 8 << 20),
         "{err:?}"
     );
     assert!(src.capacity() <= 16, "capacity grew to {}", src.capacity());
@@ -338,12 +337,12 @@ fn declared_4_gib_errors_without_allocating() {
     for _ in 0..3 {
         assert!(matches!(
             codec.decode(&mut src),
-            Err(Error::FrameTooLarge { .. })
+            Err(FrameError::FrameTooLarge { .. })
         ));
     }
     assert!(matches!(
         codec.decode_eof(&mut src),
-        Err(Error::FrameTooLarge { .. })
+        Err(FrameError::FrameTooLarge { .. })
     ));
 }
 
@@ -358,7 +357,7 @@ fn huge_declared_length_under_the_max_waits_without_reserving() {
     }
     assert!(src.capacity() <= 64, "capacity grew to {}", src.capacity());
     match codec.decode_eof(&mut src) {
-        Err(Error::PartialFrame { pending }) => assert_eq!(pending.len(), 44),
+        Err(FrameError::PartialFrame { pending, .. }) => assert_eq!(pending.len(), 44),
         other => panic!("{other:?}"),
     }
 }
@@ -377,7 +376,7 @@ fn skip_wire() -> Vec<u8> {
         (5usize, b'a'),
         (1000, b'X'),
         (60, b'b'),
-        (63, b'Y'),
+        (65, b'Y'),
         (0, b'c'),
     ] {
         wire.extend_from_slice(&(len as u16).to_be_bytes());
@@ -386,7 +385,8 @@ fn skip_wire() -> Vec<u8> {
     wire
 }
 
-/// Frames as strings, errors as `skip:<len>`.
+/// Frames as strings, then the skip counts as `skipped:<frames>:<bytes>`;
+/// panics on any error (a skip is not one).
 fn decode_with_skips(wire: &[u8], cuts: &[usize]) -> Vec<String> {
     let mut codec = skip_codec();
     let mut src = BytesMut::new();
@@ -399,13 +399,17 @@ fn decode_with_skips(wire: &[u8], cuts: &[usize]) -> Vec<String> {
                     out.push(format!("{}:{}", frame.len(), frame[..].escape_ascii()))
                 }
                 Ok(None) => break,
-                Err(Error::FrameSkipped { len, max: 64 }) => out.push(format!("skip:{len}")),
                 Err(err) => panic!("{err:?}"),
             }
         }
         assert!(src.len() <= 64 + 2, "the skipped frame was buffered");
     }
     assert_eq!(codec.decode_eof(&mut src).unwrap(), None);
+    out.push(format!(
+        "skipped:{}:{}",
+        codec.skipped_frames(),
+        codec.skipped_bytes()
+    ));
     out
 }
 
@@ -416,7 +420,9 @@ proptest! {
     fn skip_resynchronises_whatever_the_splits(cuts in prop::collection::vec(0usize..1200, 0..20)) {
         prop_assert_eq!(
             decode_with_skips(&skip_wire(), &cuts),
-            ["5:aaaaa".to_string(), "skip:1002".into(), format!("60:{}", "b".repeat(60)), "skip:65".into(), "0:".into()]
+            // 1000 + 2 and 65 + 2 bytes skipped; the 60-byte payload is
+            // within the maximum, which counts the payload, not the header.
+            ["5:aaaaa".to_string(), format!("60:{}", "b".repeat(60)), "0:".into(), "skipped:2:1069".into()]
         );
     }
 }
@@ -425,19 +431,22 @@ proptest! {
 fn skip_one_byte_at_a_time() {
     let wire = skip_wire();
     let cuts: Vec<usize> = (0..wire.len()).collect();
-    assert_eq!(decode_with_skips(&wire, &cuts).len(), 5);
+    assert_eq!(decode_with_skips(&wire, &cuts).len(), 4);
 }
 
 #[test]
 fn stream_ending_inside_a_skipped_frame_is_partial() {
     let mut codec = skip_codec();
     let mut src = BytesMut::from(&[0x01, 0x00, b'z', b'z'][..]);
-    assert!(matches!(
-        codec.decode(&mut src),
-        Err(Error::FrameSkipped { len: 258, .. })
-    ));
-    match codec.decode_eof(&mut src) {
-        Err(Error::PartialFrame { pending }) => assert!(pending.is_empty()),
+    assert_eq!(codec.decode(&mut src).unwrap(), None);
+    assert_eq!(codec.skipped_frames(), 1);
+    let err = codec.decode_eof(&mut src).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "stream ended in the middle of a frame: 4 of 258 bytes"
+    );
+    match err {
+        FrameError::PartialFrame { pending, .. } => assert!(pending.is_empty()),
         other => panic!("{other:?}"),
     }
     assert_eq!(codec.decode_eof(&mut src).unwrap(), None);
@@ -452,7 +461,11 @@ fn partial_frame_at_eof_carries_its_bytes() {
         Some(&b"ok"[..])
     );
     match codec.decode_eof(&mut src) {
-        Err(Error::PartialFrame { pending }) => assert_eq!(&pending[..], b"\0\0\0\x09abc"),
+        Err(FrameError::PartialFrame {
+            pending,
+            had: 7,
+            expected: Some(13),
+        }) => assert_eq!(&pending[..], b"\0\0\0\x09abc"),
         other => panic!("{other:?}"),
     }
     assert_eq!(codec.decode_eof(&mut src).unwrap(), None);
@@ -460,11 +473,11 @@ fn partial_frame_at_eof_carries_its_bytes() {
     let mut src = BytesMut::from(&b"\0\0"[..]);
     assert!(matches!(
         LengthPrefix::new().decode_eof(&mut src),
-        Err(Error::PartialFrame { pending }) if pending.len() == 2
+        Err(FrameError::PartialFrame { pending, expected: None, .. }) if pending.len() == 2
     ));
 }
 
-fn decode_err(codec: &mut LengthPrefix, bytes: &[u8]) -> Error {
+fn decode_err(codec: &mut LengthPrefix, bytes: &[u8]) -> FrameError {
     codec.decode(&mut BytesMut::from(bytes)).unwrap_err()
 }
 
@@ -480,7 +493,7 @@ fn malformed_varints_are_rejected_and_stay_rejected() {
         let mut codec = LengthPrefix::builder().varint().build();
         let err = decode_err(&mut codec, bytes);
         assert!(
-            matches!(err, Error::InvalidLength { .. }),
+            matches!(err, FrameError::InvalidLength { .. }),
             "{bytes:x?}: {err:?}"
         );
         assert_eq!(
@@ -495,7 +508,7 @@ fn malformed_varints_are_rejected_and_stay_rejected() {
     let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
     assert!(matches!(
         decode_err(&mut codec, &max),
-        Error::FrameTooLarge { .. }
+        FrameError::FrameTooLarge { .. }
     ));
     // A varint still arriving is not an error.
     let mut codec = LengthPrefix::builder().varint().build();
@@ -510,7 +523,7 @@ fn frames_shorter_than_their_header_are_rejected() {
     // The length counts the header, but 2 < the 4-byte header.
     let mut codec = LengthPrefix::builder().length_includes_header(true).build();
     let err = decode_err(&mut codec, b"\0\0\0\x02");
-    assert!(matches!(err, Error::InvalidLength { .. }), "{err:?}");
+    assert!(matches!(err, FrameError::InvalidLength { .. }), "{err:?}");
     // Negative adjustment below zero.
     let mut codec = LengthPrefix::builder()
         .field_len(1)
@@ -518,29 +531,111 @@ fn frames_shorter_than_their_header_are_rejected() {
         .build();
     assert!(matches!(
         decode_err(&mut codec, b"\x02ab"),
-        Error::InvalidLength { .. }
+        FrameError::InvalidLength { .. }
     ));
     // Shorter than the bytes to strip.
     let mut codec = LengthPrefix::builder().field_len(1).strip(4).build();
     assert!(matches!(
         decode_err(&mut codec, b"\x01ab"),
-        Error::InvalidLength { .. }
+        FrameError::InvalidLength { .. }
     ));
 }
 
 #[test]
-fn the_maximum_counts_the_header() {
+fn the_maximum_counts_the_frame_handed_back() {
+    // Header stripped (the default): the payload counts.
     let mut codec = LengthPrefix::builder().max_frame_len(10).build();
-    let mut src = BytesMut::from(&b"\0\0\0\x06abcdef"[..]);
-    assert_eq!(
-        codec.decode(&mut src).unwrap().as_deref(),
-        Some(&b"abcdef"[..])
-    );
-    let err = decode_err(&mut codec, b"\0\0\0\x07");
+    let mut src = BytesMut::from(&b"\0\0\0\x0aabcdefghij"[..]);
+    assert_eq!(codec.decode(&mut src).unwrap().map(|f| f.len()), Some(10));
+    let err = decode_err(&mut codec, b"\0\0\0\x0b");
     assert!(
-        matches!(err, Error::FrameTooLarge { len: 11, max: 10 }),
+        matches!(
+            err,
+            FrameError::FrameTooLarge {
+                len: 11,
+                max: 10,
+                ..
+            }
+        ),
         "{err:?}"
     );
+    assert!(!err.is_recoverable());
+    // Header kept: it counts too.
+    let mut codec = LengthPrefix::builder().max_frame_len(10).strip(0).build();
+    let mut src = BytesMut::from(&b"\0\0\0\x06abcdef"[..]);
+    assert_eq!(codec.decode(&mut src).unwrap().map(|f| f.len()), Some(10));
+    let err = decode_err(&mut codec, b"\0\0\0\x07");
+    assert!(
+        matches!(
+            err,
+            FrameError::FrameTooLarge {
+                len: 11,
+                max: 10,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The encoder takes the same frames as items.
+    let mut dst = BytesMut::new();
+    assert!(
+        LengthPrefix::builder()
+            .max_frame_len(10)
+            .build()
+            .encode([0u8; 10], &mut dst)
+            .is_ok()
+    );
+    let err = LengthPrefix::builder()
+        .max_frame_len(10)
+        .build()
+        .encode([0u8; 11], &mut dst)
+        .unwrap_err();
+    assert!(err.is_recoverable(), "nothing was written: {err:?}");
+}
+
+#[test]
+fn usize_max_is_a_maximum_like_any_other() {
+    // An 8-byte field of ff: a frame of 2^64 - 1 payload bytes, more than
+    // any buffer: an error, not a wait forever.
+    let mut codec = LengthPrefix::builder()
+        .field_len(8)
+        .max_frame_len(usize::MAX)
+        .build();
+    let err = decode_err(&mut codec, &[0xff; 8]);
+    assert!(!err.is_recoverable(), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            FrameError::FrameTooLarge { .. } | FrameError::InvalidLength { .. }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn settings_no_frame_can_satisfy_are_refused_at_build() {
+    for build in [
+        || {
+            drop(
+                LengthPrefix::builder()
+                    .length_field_offset(64 << 20)
+                    .build(),
+            )
+        },
+        || drop(LengthPrefix::builder().length_field_offset(1 << 62).build()),
+        || drop(LengthPrefix::builder().max_frame_len(3).build()),
+        || drop(LengthPrefix::builder().strip(9 << 20).build()),
+        || drop(LengthPrefix::builder().varint().strip(1).build()),
+    ] {
+        assert!(std::panic::catch_unwind(build).is_err());
+    }
+    // At the limit it builds.
+    let codec = LengthPrefix::builder()
+        .length_field_offset(4)
+        .field_len(4)
+        .max_frame_len(8)
+        .build();
+    assert_eq!(codec.max_frame_len(), 8);
 }
 
 #[test]
@@ -553,7 +648,7 @@ fn encoder_refuses_what_the_layout_cannot_carry() {
     assert!(
         matches!(
             err,
-            Error::LengthFieldOverflow {
+            FrameError::LengthFieldOverflow {
                 len: 256,
                 field_len: 1,
                 max: 255
@@ -567,23 +662,23 @@ fn encoder_refuses_what_the_layout_cannot_carry() {
     );
     let mut small = LengthPrefix::builder().max_frame_len(8).build();
     let err = small
-        .encode(Bytes::from_static(b"12345"), &mut dst)
+        .encode(Bytes::from_static(b"123456789"), &mut dst)
         .unwrap_err();
     assert!(
-        matches!(err, Error::FrameTooLarge { len: 9, max: 8 }),
+        matches!(err, FrameError::FrameTooLarge { len: 9, max: 8, .. }),
         "{err:?}"
     );
     // A positive adjustment larger than the body would need a negative length.
     let mut adj = LengthPrefix::builder().length_adjustment(4).build();
     let err = adj.encode(&b"ab"[..], &mut dst).unwrap_err();
-    assert!(matches!(err, Error::InvalidLength { .. }), "{err:?}");
+    assert!(matches!(err, FrameError::InvalidLength { .. }), "{err:?}");
     // An item too short to carry the header bytes the decoder keeps.
     let mut keep = LengthPrefix::builder()
         .length_field_offset(2)
         .strip(0)
         .build();
     let err = keep.encode(&b"abc"[..], &mut dst).unwrap_err();
-    assert!(matches!(err, Error::InvalidLength { .. }), "{err:?}");
+    assert!(matches!(err, FrameError::InvalidLength { .. }), "{err:?}");
     assert_eq!(&dst[..], b"kept", "nothing written on error");
 }
 
@@ -636,6 +731,9 @@ fn random_spec() -> impl Strategy<Value = (Spec, usize, bool)> {
                     (None, Some(s)) => Some(s.min(offset)),
                     (_, strip) => strip,
                 };
+                // `build` refuses a header or a strip over the maximum.
+                let width = fixed.map_or(1, |(n, _)| n);
+                let max = max.max(offset + width).max(strip.unwrap_or(0));
                 let spec = Spec {
                     fixed,
                     offset,
@@ -672,6 +770,7 @@ proptest! {
         };
         let mut wire = Vec::new();
         let mut expected = Vec::new();
+        let mut skipped = (0u64, 0u64);
         let mut encoder = codec();
         for (prefix, body) in &frames {
             let mut prefix = prefix.clone();
@@ -683,7 +782,7 @@ proptest! {
                     let mut dst = BytesMut::new();
                     let refused = encoder.encode(&body[..], &mut dst);
                     prop_assert!(
-                        matches!(refused, Err(Error::LengthFieldOverflow { .. } | Error::InvalidLength { .. })),
+                        matches!(refused, Err(FrameError::LengthFieldOverflow { .. } | FrameError::InvalidLength { .. })),
                         "{:?} {:?}", spec, refused
                     );
                     prop_assert!(dst.is_empty());
@@ -692,20 +791,22 @@ proptest! {
             };
             let mut dst = BytesMut::from(&b"before"[..]);
             let encoded = encoder.encode(&d[..], &mut dst);
-            if w.len() > max {
+            // The maximum counts the decoded frame, the encoder's item.
+            if d.len() > max {
                 prop_assert!(
-                    matches!(encoded, Err(Error::FrameTooLarge { len, max: m }) if len == w.len() as u64 && m == max),
+                    matches!(encoded, Err(FrameError::FrameTooLarge { len, max: m, .. }) if len == d.len() as u64 && m == max),
                     "{:?} {:?}", spec, encoded
                 );
                 prop_assert_eq!(&dst[..], b"before");
+                wire.extend_from_slice(&w);
                 if !skip {
                     // The decoder fails for good on it: stop the stream here.
-                    wire.extend_from_slice(&w);
-                    expected.push(Err(w.len() as u64));
+                    expected.push(Err(d.len() as u64));
                     break;
                 }
-                wire.extend_from_slice(&w);
-                expected.push(Err(w.len() as u64));
+                // Skipped: no outcome, only counts.
+                skipped.0 += 1;
+                skipped.1 += w.len() as u64;
                 continue;
             }
             prop_assert!(encoded.is_ok(), "{:?} {:?}", spec, encoded);
@@ -731,8 +832,7 @@ proptest! {
                     match decoder.decode(&mut src) {
                         Ok(Some(frame)) => got.push(Ok(frame.to_vec())),
                         Ok(None) => break,
-                        Err(Error::FrameSkipped { len, .. }) if skip => got.push(Err(len)),
-                        Err(Error::FrameTooLarge { len, .. }) if !skip => {
+                        Err(FrameError::FrameTooLarge { len, .. }) if !skip => {
                             got.push(Err(len));
                             failed = true;
                             break 'feed;
@@ -747,6 +847,9 @@ proptest! {
                 }
             }
             prop_assert_eq!(&got, &expected, "{:?}", spec);
+            if skip {
+                prop_assert_eq!((decoder.skipped_frames(), decoder.skipped_bytes()), skipped);
+            }
         }
     }
 }
@@ -777,14 +880,11 @@ proptest! {
                 match codec.decode(&mut src) {
                     Ok(Some(frame)) => taken += frame.len(),
                     Ok(None) => break,
-                    Err(Error::FrameSkipped { len, max: m }) => {
-                        prop_assert!(skip && len > m as u64);
-                    }
-                    Err(Error::FrameTooLarge { len, max: m }) => {
+                    Err(FrameError::FrameTooLarge { len, max: m, .. }) => {
                         prop_assert!(!skip && len > m as u64);
                         break;
                     }
-                    Err(Error::InvalidLength { .. }) => break,
+                    Err(FrameError::InvalidLength { .. }) => break,
                     Err(err) => prop_assert!(false, "{:?}", err),
                 }
             }
@@ -798,6 +898,28 @@ proptest! {
 #[test]
 fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
     let m = usize::MAX;
+    // An offset whose header overflows cannot fit under any maximum.
+    for build in [
+        || {
+            drop(
+                LengthPrefix::builder()
+                    .length_field_offset(usize::MAX)
+                    .max_frame_len(usize::MAX)
+                    .build(),
+            )
+        },
+        || {
+            drop(
+                LengthPrefix::builder()
+                    .length_field_offset(usize::MAX)
+                    .strip(0)
+                    .max_frame_len(usize::MAX)
+                    .build(),
+            )
+        },
+    ] {
+        assert!(std::panic::catch_unwind(build).is_err());
+    }
     let mut codecs = [
         LengthPrefix::builder()
             .field_len(8)
@@ -805,17 +927,8 @@ fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
             .max_frame_len(m)
             .build(),
         LengthPrefix::builder()
-            .length_field_offset(m)
-            .max_frame_len(m)
-            .build(),
-        LengthPrefix::builder()
-            .length_field_offset(m)
-            .strip(0)
-            .max_frame_len(m)
-            .build(),
-        LengthPrefix::builder()
             .varint()
-            .length_field_offset(m)
+            .length_field_offset(m - 1)
             .max_frame_len(m)
             .build(),
     ];
@@ -825,7 +938,7 @@ fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
         assert!(
             matches!(
                 err,
-                Error::FrameTooLarge { .. } | Error::InvalidLength { .. }
+                FrameError::FrameTooLarge { .. } | FrameError::InvalidLength { .. }
             ),
             "{codec:?}: {err:?}"
         );

@@ -64,12 +64,15 @@ fn memchr_limit(
 }
 
 /// Benches a rionet decoder made by `make` over `input`, in the group.
-fn rionet_decode<D: rionet::frame::Decoder>(
+fn rionet_decode<D>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     input: &[u8],
     make: impl Fn() -> D,
-) {
+) where
+    D: rionet::frame::Decoder,
+    D::Error: std::fmt::Debug,
+{
     group.bench_function(name, |b| {
         b.iter(|| {
             let mut codec = make();

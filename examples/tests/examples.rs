@@ -665,7 +665,7 @@ fn frameserver_speaks_the_length_prefix_wire_format() {
     stream.write_all(b"\0\0\0\x09half").unwrap();
     drop(stream);
     let line = server.wait_for("dropped");
-    assert!(line.contains("with 8 bytes pending"), "{line}");
+    assert!(line.contains("8 of 13 bytes"), "{line}");
     let mut stream = connect(port);
     stream.write_all(b"\0\0\0\x02ok").unwrap();
     let mut echo = [0; 6];

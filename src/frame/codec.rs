@@ -1,14 +1,21 @@
 //! The sans-IO codec traits every framer implements.
 
-use bytes::{Bytes, BytesMut};
+use std::io;
 
-use crate::{Error, Result};
+use bytes::BytesMut;
+
+use super::FrameError;
 
 /// Splits frames off the front of a byte buffer.
 ///
 /// A decoder is sans-IO: the caller appends whatever bytes arrived to `src`
-/// and calls [`decode`](Decoder::decode) until it returns `Ok(None)`.
-/// Frames come out as [`Bytes`] split off `src` without copying.
+/// and calls [`decode`](Decoder::decode) until it returns `Ok(None)`. The
+/// built-in codecs yield [`Bytes`](bytes::Bytes) split off `src` without
+/// copying, with [`FrameError`] as their error; a codec of your own picks
+/// its `Item` (a typed message) and its `Error` (anything `From<io::Error>`),
+/// and plugs into [`FrameReader`](super::FrameReader) and
+/// [`Framed`](super::Framed) the same way. The shape is tokio-util's
+/// `Decoder`, so a codec ports between the two by changing the `use` line.
 ///
 /// # Examples
 ///
@@ -24,9 +31,64 @@ use crate::{Error, Result};
 /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"hi"[..]));
 /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"!"[..]));
 /// assert_eq!(codec.decode(&mut src)?, None);
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
+/// ```
+///
+/// A codec of your own usually wraps a built-in one and parses its frames:
+///
+/// ```
+/// use bytes::BytesMut;
+/// use rionet::frame::{Decoder, FrameError, Lines};
+///
+/// /// `ADD a b` lines, parsed.
+/// struct AddCodec(Lines);
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum AddError {
+///     #[error(transparent)]
+///     Frame(#[from] FrameError),
+///     #[error("not an ADD command: {0:?}")]
+///     Parse(String),
+/// }
+///
+/// impl From<std::io::Error> for AddError {
+///     fn from(err: std::io::Error) -> Self {
+///         AddError::Frame(err.into())
+///     }
+/// }
+///
+/// impl Decoder for AddCodec {
+///     type Item = (i64, i64);
+///     type Error = AddError;
+///
+///     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<(i64, i64)>, AddError> {
+///         let Some(line) = self.0.decode(src)? else { return Ok(None) };
+///         let text = String::from_utf8_lossy(&line);
+///         let mut words = text.split(' ');
+///         match (words.next(), words.next(), words.next()) {
+///             (Some("ADD"), Some(a), Some(b)) => match (a.parse(), b.parse()) {
+///                 (Ok(a), Ok(b)) => Ok(Some((a, b))),
+///                 _ => Err(AddError::Parse(text.into_owned())),
+///             },
+///             _ => Err(AddError::Parse(text.into_owned())),
+///         }
+///     }
+/// }
+///
+/// let mut codec = AddCodec(Lines::new());
+/// let mut src = BytesMut::from(&b"ADD 2 40\n"[..]);
+/// assert_eq!(codec.decode(&mut src)?, Some((2, 40)));
+/// # Ok::<(), AddError>(())
 /// ```
 pub trait Decoder {
+    /// What a frame decodes to: [`Bytes`](bytes::Bytes) for the built-in
+    /// codecs.
+    type Item;
+
+    /// What decoding can fail with: [`FrameError`] for the built-in codecs.
+    /// `From<io::Error>`, so a reader can report its I/O errors through it.
+    type Error: From<io::Error>;
+
     /// Takes the next complete frame off the front of `src`.
     ///
     /// Returns `Ok(None)` when `src` does not yet hold a whole frame; the
@@ -35,42 +97,59 @@ pub trait Decoder {
     /// # Errors
     ///
     /// Malformed or oversized input, as documented by each framer.
-    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>>;
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error>;
 
     /// Like [`decode`](Decoder::decode), called once the stream has ended:
     /// no more bytes will be appended to `src`.
     ///
     /// # Errors
     ///
-    /// [`Error::PartialFrame`] when `src` still holds bytes that are not a
-    /// whole frame; the error carries those bytes.
+    /// [`FrameError::PartialFrame`] when `src` still holds bytes that are
+    /// not a whole frame; the error carries those bytes. The provided method
+    /// hands it over as an `io::Error` of kind `UnexpectedEof` converted
+    /// into `Self::Error` (which gives the `FrameError` back when
+    /// `Self::Error` is `FrameError`); the built-in codecs also say how long
+    /// the frame was to be when a header told them.
     ///
     /// # Examples
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use rionet::frame::{Decoder, LengthPrefix};
+    /// use rionet::frame::{Decoder, FrameError, LengthPrefix};
     ///
     /// let mut codec = LengthPrefix::new();
     /// let mut src = BytesMut::from(&b"\0\0\0\x05hel"[..]);
-    /// match codec.decode_eof(&mut src) {
-    ///     Err(rionet::Error::PartialFrame { pending }) => assert_eq!(&pending[..], b"\0\0\0\x05hel"),
+    /// let err = codec.decode_eof(&mut src).unwrap_err();
+    /// assert_eq!(err.to_string(), "stream ended in the middle of a frame: 7 of 9 bytes");
+    /// match err {
+    ///     FrameError::PartialFrame { pending, .. } => assert_eq!(&pending[..], b"\0\0\0\x05hel"),
     ///     other => panic!("{other:?}"),
     /// }
     /// ```
-    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error> {
         match self.decode(src)? {
             Some(frame) => Ok(Some(frame)),
             None if src.is_empty() => Ok(None),
-            None => Err(Error::PartialFrame {
-                pending: src.split().freeze(),
-            }),
+            None => {
+                let pending = src.split().freeze();
+                let err = FrameError::PartialFrame {
+                    had: pending.len() as u64,
+                    expected: None,
+                    pending,
+                };
+                Err(io::Error::from(err).into())
+            }
         }
     }
 }
 
 /// Writes frames of type `Item` into a byte buffer, in the wire layout its
 /// decoder reads.
+///
+/// The built-in codecs take any `T: AsRef<[u8]>` (`&[u8]`, `&[u8; N]`,
+/// `&str`, `String`, `Vec<u8>`, `Bytes`, `BytesMut`...) with [`FrameError`]
+/// as their error; a codec of your own encodes its typed messages, usually
+/// by formatting them and handing the bytes to a built-in codec.
 ///
 /// # Examples
 ///
@@ -85,9 +164,14 @@ pub trait Decoder {
 /// // 256 bytes do not fit a 1-byte length: an error, and nothing written.
 /// assert!(codec.encode(&[0u8; 256][..], &mut dst).is_err());
 /// assert_eq!(&dst[..], b"\x02hi");
-/// # Ok::<(), rionet::Error>(())
+/// codec.encode("ok", &mut dst)?;
+/// assert_eq!(&dst[..], b"\x02hi\x02ok");
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 pub trait Encoder<Item> {
+    /// What encoding can fail with: [`FrameError`] for the built-in codecs.
+    type Error: From<io::Error>;
+
     /// Appends `item`, framed, to `dst`.
     ///
     /// # Errors
@@ -95,7 +179,7 @@ pub trait Encoder<Item> {
     /// An item the wire format cannot carry (too long for the length field,
     /// over the maximum frame size, containing a delimiter...), as
     /// documented by each framer. Nothing is written to `dst` then.
-    fn encode(&mut self, item: Item, dst: &mut BytesMut) -> Result<()>;
+    fn encode(&mut self, item: Item, dst: &mut BytesMut) -> Result<(), Self::Error>;
 
     /// Frames `item` as three parts, `head ++ payload ++ tail`, where the
     /// payload is borrowed from `item` instead of copied, so a writer can
@@ -131,14 +215,14 @@ pub trait Encoder<Item> {
     /// assert_eq!(&head[..], b"\0\0\0\x05");
     /// assert_eq!(payload, Some(&b"hello"[..]));
     /// assert!(tail.is_empty());
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     fn encode_parts<'i>(
         &mut self,
         item: &'i Item,
         head: &mut BytesMut,
         tail: &mut BytesMut,
-    ) -> Result<Option<&'i [u8]>> {
+    ) -> Result<Option<&'i [u8]>, Self::Error> {
         let _ = (item, head, tail);
         Ok(None)
     }

@@ -3,8 +3,9 @@
 use bytes::{Bytes, BytesMut};
 
 use super::scan::{Scanner, Search};
-use super::{Decoder, Encoder, Oversize};
-use crate::Result;
+use super::{Decoder, Encoder, FrameError, Oversize};
+
+type Result<T, E = FrameError> = std::result::Result<T, E>;
 
 /// The default maximum frame length of [`Delimited`] and
 /// [`Lines`](super::Lines): 64 KiB.
@@ -45,8 +46,9 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 ///
 /// # Maximum frame length
 ///
-/// A payload (delimiter excluded) may be at most
-/// [`max_frame_length`](DelimitedBuilder::max_frame_length) bytes, 64 KiB by
+/// A decoded frame (the payload, plus the delimiter when it is kept: the
+/// bytes the decoder hands back) may be at most
+/// [`max_frame_len`](DelimitedBuilder::max_frame_len) bytes, 64 KiB by
 /// default. The decoder looks at most the maximum plus the longest
 /// delimiter into a frame: by then the frame is either complete or known to
 /// be too long. A frame that is too long is dropped from the buffer as its
@@ -55,38 +57,37 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 /// delimiter), so the buffer never holds more of it than the caller
 /// appended since the last `decode` call; and:
 ///
-/// - with [`Oversize::Error`] (the default), `decode` fails with
-///   [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) as soon as the
+/// - with [`Oversize::Error`] (the default), `decode` fails with a
+///   recoverable [`FrameError::FrameTooLarge`] as soon as the
 ///   frame is known to be over the maximum. Its `len` is the number of bytes
 ///   of the frame seen by then: the exact size if the delimiter was already
 ///   buffered, otherwise a lower bound (more than `max`). The decoder stays
 ///   usable: later calls silently drop the rest of that frame, up to and
 ///   including its delimiter, then decode the next frame. A caller that
 ///   treats the error as fatal just drops the decoder.
-/// - with [`Oversize::Skip`], `decode` fails once with
-///   [`Error::FrameSkipped`](crate::Error::FrameSkipped) when the frame's
-///   delimiter arrives, carrying its exact size, and the next call decodes
+/// - with [`Oversize::Skip`], no error: the frame's bytes are dropped as
+///   above, counted by [`skipped_frames`](Delimited::skipped_frames) and
+///   [`skipped_bytes`](Delimited::skipped_bytes), and `decode` goes on with
 ///   the next frame.
 ///
 /// # End of stream
 ///
 /// [`decode_eof`](Decoder::decode_eof) returns the frames still buffered;
-/// bytes after the last delimiter are an
-/// [`Error::PartialFrame`](crate::Error::PartialFrame) that carries them. An
+/// bytes after the last delimiter are a [`FrameError::PartialFrame`] that
+/// carries them. An
 /// oversized frame cut by the end of the stream is reported as above (once),
 /// with the number of bytes that arrived.
 ///
 /// # Encoding
 ///
 /// The encoder writes the payload then the **first** delimiter given. It
-/// refuses, writing nothing, a payload longer than the maximum
-/// ([`Error::FrameTooLarge`](crate::Error::FrameTooLarge)) and a payload the
-/// decoder would not read back whole
-/// ([`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame), with the
+/// refuses, writing nothing, a payload whose decoded frame would be longer
+/// than the maximum ([`FrameError::FrameTooLarge`]) and a payload the
+/// decoder would not read back whole ([`FrameError::DelimiterInFrame`], with the
 /// offset where a delimiter starts): one that contains a delimiter, or whose
 /// end together with the written delimiter begins a delimiter earlier. The
 /// item is always the payload: in keep mode the decoder yields it followed
-/// by its delimiter. [`Encoder::encode_parts`] checks the same way and
+/// by its delimiter. Items: anything `AsRef<[u8]>`. [`Encoder::encode_parts`] checks the same way and
 /// returns the payload borrowed and the delimiter apart, so a
 /// [`FrameWriter`](super::FrameWriter) sends a large payload uncopied.
 ///
@@ -110,7 +111,7 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 /// codec.encode(&b"QUIT"[..], &mut out)?;
 /// assert_eq!(&out[..], b"QUIT\r\n");
 /// assert!(codec.encode(&b"two\r\nlines"[..], &mut out).is_err());
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Delimited {
@@ -137,7 +138,7 @@ impl Delimited {
     /// let mut buf = BytesMut::from(&b"one\0two\0"[..]);
     /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"one"[..]);
     /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"two"[..]);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn new(delimiter: impl AsRef<[u8]>) -> Delimited {
         DelimitedBuilder::new().delimiter(delimiter).build()
@@ -186,10 +187,38 @@ impl Delimited {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(rionet::frame::Delimited::new(b";").max_frame_length(), 64 * 1024);
+    /// assert_eq!(rionet::frame::Delimited::new(b";").max_frame_len(), 64 * 1024);
     /// ```
-    pub fn max_frame_length(&self) -> usize {
-        self.scanner.max_frame_length()
+    pub fn max_frame_len(&self) -> usize {
+        self.scanner.max_frame_len()
+    }
+
+    /// How many oversized frames were dropped under [`Oversize::Skip`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Delimited, Oversize};
+    ///
+    /// let mut codec = Delimited::builder()
+    ///     .delimiter(b";")
+    ///     .max_frame_len(3)
+    ///     .oversize(Oversize::Skip)
+    ///     .build();
+    /// let mut src = BytesMut::from(&b"toolong;ok;"[..]);
+    /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
+    /// assert_eq!((codec.skipped_frames(), codec.skipped_bytes()), (1, 8));
+    /// # Ok::<(), rionet::frame::FrameError>(())
+    /// ```
+    pub fn skipped_frames(&self) -> u64 {
+        self.scanner.skipped_frames()
+    }
+
+    /// How many bytes of oversized frames (delimiters included) were dropped
+    /// under [`Oversize::Skip`].
+    pub fn skipped_bytes(&self) -> u64 {
+        self.scanner.skipped_bytes()
     }
 
     /// What the decoder does with a frame over the maximum.
@@ -227,7 +256,7 @@ impl Delimited {
     ///     assert_eq!(codec.decode(&mut buf)?, None);
     /// }
     /// assert_eq!(codec.bytes_examined(), 10);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn bytes_examined(&self) -> u64 {
         self.scanner.bytes_examined()
@@ -243,14 +272,16 @@ impl Delimited {
 }
 
 impl Decoder for Delimited {
+    type Item = Bytes;
+    type Error = FrameError;
+
     /// Takes the next frame off `src`, as described on [`Delimited`].
     ///
     /// # Errors
     ///
-    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) or
-    /// [`Error::FrameSkipped`](crate::Error::FrameSkipped) for a frame over
-    /// the maximum, according to the [`Oversize`] policy. Neither leaves the
-    /// decoder in a broken state.
+    /// [`FrameError::FrameTooLarge`] for a frame over the maximum under
+    /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
+    /// frame.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         self.scanner.decode(src, false)
     }
@@ -260,54 +291,36 @@ impl Decoder for Delimited {
     ///
     /// # Errors
     ///
-    /// As `decode`, and [`Error::PartialFrame`](crate::Error::PartialFrame)
-    /// with the bytes after the last delimiter, if any.
+    /// As `decode`, and [`FrameError::PartialFrame`] with the bytes after
+    /// the last delimiter, if any.
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         self.scanner.decode(src, true)
     }
 }
 
-impl<'a> Encoder<&'a [u8]> for Delimited {
+impl<T: AsRef<[u8]>> Encoder<T> for Delimited {
+    type Error = FrameError;
+
     /// Appends `item` and the first delimiter to `dst`.
     ///
     /// # Errors
     ///
-    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) over the
-    /// maximum, [`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)
-    /// when the decoder would not read `item` back whole. `dst` is unchanged.
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(item, dst)
+    /// [`FrameError::FrameTooLarge`] over the maximum,
+    /// [`FrameError::DelimiterInFrame`] when the decoder would not read
+    /// `item` back whole. `dst` is unchanged.
+    fn encode(&mut self, item: T, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item.as_ref(), dst)
     }
 
     /// An empty head, `item` borrowed, and the first delimiter as the tail.
     fn encode_parts<'i>(
         &mut self,
-        item: &'i &'a [u8],
+        item: &'i T,
         _head: &mut BytesMut,
         tail: &mut BytesMut,
     ) -> Result<Option<&'i [u8]>> {
-        self.encode_tail(item, tail).map(|()| Some(&item[..]))
-    }
-}
-
-impl Encoder<Bytes> for Delimited {
-    /// Appends `item` and the first delimiter to `dst`.
-    ///
-    /// # Errors
-    ///
-    /// As for `&[u8]` items.
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(&item, dst)
-    }
-
-    /// An empty head, `item` borrowed, and the first delimiter as the tail.
-    fn encode_parts<'i>(
-        &mut self,
-        item: &'i Bytes,
-        _head: &mut BytesMut,
-        tail: &mut BytesMut,
-    ) -> Result<Option<&'i [u8]>> {
-        self.encode_tail(item, tail).map(|()| Some(&item[..]))
+        let payload = item.as_ref();
+        self.encode_tail(payload, tail).map(|()| Some(payload))
     }
 }
 
@@ -331,18 +344,16 @@ impl Encoder<Bytes> for Delimited {
 ///     .delimiter(b"\r\n")
 ///     .delimiter(b"\n")
 ///     .strip_delimiter(false)
-///     .max_frame_length(8)
+///     .max_frame_len(8)
 ///     .oversize(Oversize::Skip)
 ///     .build();
 /// let mut buf = BytesMut::from(&b"a=1;b=2\r\nway-too-long;c=3\n"[..]);
 /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"a=1;"[..]);
 /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"b=2\r\n"[..]);
-/// assert!(matches!(
-///     codec.decode(&mut buf),
-///     Err(rionet::Error::FrameSkipped { len: 12, max: 8 })
-/// ));
+/// // "way-too-long;" is skipped, no error.
 /// assert_eq!(codec.decode(&mut buf)?.unwrap(), &b"c=3\n"[..]);
-/// # Ok::<(), rionet::Error>(())
+/// assert_eq!(codec.skipped_frames(), 1);
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct DelimitedBuilder {
@@ -366,7 +377,7 @@ impl DelimitedBuilder {
     ///
     /// ```
     /// let codec = rionet::frame::DelimitedBuilder::new().delimiter(b"|").build();
-    /// assert_eq!(codec.max_frame_length(), 64 * 1024);
+    /// assert_eq!(codec.max_frame_len(), 64 * 1024);
     /// ```
     pub fn new() -> DelimitedBuilder {
         DelimitedBuilder {
@@ -408,16 +419,17 @@ impl DelimitedBuilder {
         self
     }
 
-    /// The largest payload, in bytes (delimiter excluded), a frame may have;
-    /// 64 KiB by default.
+    /// The longest frame the decoder hands back, in bytes: the payload, plus
+    /// the delimiter when it is [kept](Self::strip_delimiter); 64 KiB by
+    /// default. Any value works, `usize::MAX` included.
     ///
     /// # Examples
     ///
     /// ```
-    /// let codec = rionet::frame::Delimited::builder().delimiter(b";").max_frame_length(512).build();
-    /// assert_eq!(codec.max_frame_length(), 512);
+    /// let codec = rionet::frame::Delimited::builder().delimiter(b";").max_frame_len(512).build();
+    /// assert_eq!(codec.max_frame_len(), 512);
     /// ```
-    pub fn max_frame_length(&mut self, max: usize) -> &mut Self {
+    pub fn max_frame_len(&mut self, max: usize) -> &mut Self {
         self.max = max;
         self
     }

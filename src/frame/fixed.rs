@@ -2,8 +2,9 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::{Decoder, Encoder};
-use crate::{Error, Result};
+use super::{Decoder, Encoder, FrameError};
+
+type Result<T, E = FrameError> = std::result::Result<T, E>;
 
 /// A codec for frames of exactly `n` bytes each, with nothing between them.
 ///
@@ -16,15 +17,15 @@ use crate::{Error, Result};
 /// The decoder splits `n` bytes off the buffer as soon as they are there,
 /// without copying, and never reserves memory ahead of them. At end of
 /// stream, fewer than `n` remaining bytes are an
-/// [`Error::PartialFrame`] that carries them. The encoder refuses, writing
-/// nothing, a payload whose length is not `n`
-/// ([`Error::FrameLengthMismatch`]).
+/// [`FrameError::PartialFrame`] that carries them ("3 of 4 bytes"). The
+/// encoder takes anything `AsRef<[u8]>` and refuses, writing nothing, a
+/// payload whose length is not `n` ([`FrameError::FrameLengthMismatch`]).
 ///
 /// # Examples
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use rionet::frame::{Decoder, Encoder, FixedLength};
+/// use rionet::frame::{Decoder, Encoder, FixedLength, FrameError};
 ///
 /// let mut codec = FixedLength::new(4);
 /// let mut buf = BytesMut::from(&b"abcdefghij"[..]);
@@ -33,14 +34,14 @@ use crate::{Error, Result};
 /// assert_eq!(codec.decode(&mut buf)?, None);
 /// assert!(matches!(
 ///     codec.decode_eof(&mut buf),
-///     Err(rionet::Error::PartialFrame { pending }) if pending == &b"ij"[..]
+///     Err(FrameError::PartialFrame { pending, expected: Some(4), .. }) if pending == &b"ij"[..]
 /// ));
 ///
 /// let mut out = BytesMut::new();
 /// codec.encode(&b"wxyz"[..], &mut out)?;
 /// assert!(codec.encode(&b"short"[..], &mut out).is_err());
 /// assert_eq!(&out[..], b"wxyz");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FixedLength {
@@ -89,7 +90,7 @@ impl FixedLength {
     /// Refuses an item that is not exactly the frame length.
     fn check(&self, item: &[u8]) -> Result<()> {
         if item.len() != self.len {
-            return Err(Error::FrameLengthMismatch {
+            return Err(FrameError::FrameLengthMismatch {
                 len: item.len(),
                 expected: self.len,
             });
@@ -99,60 +100,63 @@ impl FixedLength {
 }
 
 impl Decoder for FixedLength {
+    type Item = Bytes;
+    type Error = FrameError;
+
     /// Takes the next `n` bytes off `src`, if they are there.
     ///
     /// # Errors
     ///
-    /// None: any bytes make frames. (At end of stream,
-    /// [`decode_eof`](Decoder::decode_eof) reports leftover bytes as
-    /// [`Error::PartialFrame`].)
+    /// None: any bytes make frames.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         if src.len() < self.len {
             return Ok(None);
         }
         Ok(Some(src.split_to(self.len).freeze()))
     }
+
+    /// Like `decode`, once the stream has ended.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError::PartialFrame`] when fewer than `n` bytes are left.
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() => Ok(None),
+            None => {
+                let pending = src.split().freeze();
+                Err(FrameError::PartialFrame {
+                    had: pending.len() as u64,
+                    expected: Some(self.len as u64),
+                    pending,
+                })
+            }
+        }
+    }
 }
 
-impl<'a> Encoder<&'a [u8]> for FixedLength {
+impl<T: AsRef<[u8]>> Encoder<T> for FixedLength {
+    type Error = FrameError;
+
     /// Appends `item` to `dst`.
     ///
     /// # Errors
     ///
-    /// [`Error::FrameLengthMismatch`] when `item` is not exactly the frame
-    /// length; `dst` is unchanged.
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(item, dst)
+    /// [`FrameError::FrameLengthMismatch`] when `item` is not exactly the
+    /// frame length; `dst` is unchanged.
+    fn encode(&mut self, item: T, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item.as_ref(), dst)
     }
 
-    /// The payload alone: a fixed-length frame has no header or trailer.
+    /// An empty head, `item` borrowed, an empty tail.
     fn encode_parts<'i>(
         &mut self,
-        item: &'i &'a [u8],
+        item: &'i T,
         _head: &mut BytesMut,
         _tail: &mut BytesMut,
     ) -> Result<Option<&'i [u8]>> {
-        self.check(item).map(|()| Some(&item[..]))
-    }
-}
-
-impl Encoder<Bytes> for FixedLength {
-    /// Appends `item` to `dst`.
-    ///
-    /// # Errors
-    ///
-    /// As for `&[u8]` items.
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(&item, dst)
-    }
-
-    /// The payload alone: a fixed-length frame has no header or trailer.
-    fn encode_parts<'i>(
-        &mut self,
-        item: &'i Bytes,
-        _head: &mut BytesMut,
-        _tail: &mut BytesMut,
-    ) -> Result<Option<&'i [u8]>> {
-        self.check(item).map(|()| Some(&item[..]))
+        let payload = item.as_ref();
+        self.check(payload).map(|()| Some(payload))
     }
 }

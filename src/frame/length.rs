@@ -2,10 +2,11 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::frame::{Decoder, Encoder, Oversize};
-use crate::{Error, Result};
+use crate::frame::{Decoder, Encoder, FrameError, Oversize};
 
-/// Default maximum frame length: 8 MiB, header included.
+type Result<T, E = FrameError> = std::result::Result<T, E>;
+
+/// Default maximum frame length: 8 MiB, counted on the decoded frame.
 const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
 
 /// The longest canonical LEB128 encoding of a `u64`.
@@ -40,7 +41,7 @@ const VARINT_MAX_LEN: usize = 10;
 /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"hi"[..]));
 /// assert_eq!(codec.decode(&mut src)?, None); // 2 bytes of the next header
 /// assert_eq!(&src[..], b"\0\0");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 ///
 /// ```text
@@ -64,7 +65,7 @@ const VARINT_MAX_LEN: usize = 10;
 /// // Overlong forms are rejected: 0x85 0x00 would also mean 5.
 /// let mut codec = LengthPrefix::builder().varint().build();
 /// assert!(codec.decode(&mut BytesMut::from(&[0x85, 0x00][..])).is_err());
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 ///
 /// ```text
@@ -91,7 +92,7 @@ const VARINT_MAX_LEN: usize = 10;
 ///     .build();
 /// let mut src = BytesMut::from(&b"\xca\x00\x0c\xfeHELLO, WORLD"[..]);
 /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"\xfeHELLO, WORLD"[..]));
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 ///
 /// # Decoding
@@ -105,22 +106,26 @@ const VARINT_MAX_LEN: usize = 10;
 /// have arrived, so a 4-byte header claiming 4 GiB allocates nothing.
 ///
 /// The [maximum frame length](LengthPrefixBuilder::max_frame_len) (8 MiB by
-/// default) is checked on the whole frame, header included, as soon as the
-/// header has arrived. What happens then is the [`Oversize`] policy:
+/// default) counts the decoded frame, the bytes the decoder hands back (the
+/// payload, with the default strip), and is checked as soon as the header
+/// has arrived. What happens then is the [`Oversize`] policy:
 ///
-/// - [`Oversize::Error`] (default): [`Error::FrameTooLarge`]. A length stream
-///   cannot be resynchronised (nothing marks where the next frame starts
-///   once a header is distrusted), so the decoder stays failed: every later
-///   `decode` returns the same error instead of misparsing the rest.
-///   Malformed headers ([`Error::InvalidLength`]) leave it failed the same
-///   way. Drop the connection.
-/// - [`Oversize::Skip`]: the frame is reported once, at once, with
-///   [`Error::FrameSkipped`]; its bytes are then discarded as they arrive,
-///   and decoding carries on with the next frame.
+/// - [`Oversize::Error`] (default): [`FrameError::FrameTooLarge`], not
+///   recoverable. A length stream cannot be resynchronised (nothing marks
+///   where the next frame starts once a header is distrusted), so the
+///   decoder stays failed: every later `decode` returns the same error
+///   instead of misparsing the rest. Malformed headers
+///   ([`FrameError::InvalidLength`]) leave it failed the same way. Drop the
+///   connection.
+/// - [`Oversize::Skip`]: no error. The frame's bytes are discarded as they
+///   arrive, counted by [`skipped_frames`](LengthPrefix::skipped_frames) and
+///   [`skipped_bytes`](LengthPrefix::skipped_bytes), and decoding carries on
+///   with the next frame.
 ///
 /// At end of stream, [`decode_eof`](Decoder::decode_eof) reports a partial
-/// frame as [`Error::PartialFrame`] with its bytes (no bytes when the stream
-/// ended inside a frame being skipped).
+/// frame as [`FrameError::PartialFrame`] with its bytes and, once its
+/// header had arrived, its length on the wire ("10 of 104 bytes"; no bytes
+/// when the stream ended inside a frame being skipped).
 ///
 /// # Encoding
 ///
@@ -133,26 +138,30 @@ const VARINT_MAX_LEN: usize = 10;
 /// encoder overwrites it with the right value (any placeholder will do; a
 /// varint placeholder must be a valid varint, e.g. `0`).
 ///
-/// Items: [`Bytes`], [`BytesMut`], `Vec<u8>` and `&[u8]`. With
+/// Items: anything `AsRef<[u8]>` (`&[u8]`, `&str`, `Vec<u8>`, [`Bytes`],
+/// [`BytesMut`]...). With
 /// [`Encoder::encode_parts`], the header comes out apart from the payload, so
 /// [`FrameWriter`](crate::frame::FrameWriter) sends large payloads without
 /// copying them.
 ///
 /// # Errors
 ///
-/// Decoding: [`Error::FrameTooLarge`], [`Error::FrameSkipped`],
-/// [`Error::InvalidLength`] (overlong varint, varint over 64 bits or over 10
-/// bytes, a frame shorter than its header or than `strip`),
-/// [`Error::PartialFrame`] at end of stream. Encoding:
-/// [`Error::FrameTooLarge`] when the whole frame would exceed the maximum,
-/// [`Error::LengthFieldOverflow`] when the length does not fit the field,
-/// [`Error::InvalidLength`] when the length would be negative or the item is
-/// too short to carry the header bytes it must carry. Nothing is written to
+/// Decoding: [`FrameError::FrameTooLarge`], [`FrameError::InvalidLength`]
+/// (overlong varint, varint over 64 bits or over 10 bytes, a frame shorter
+/// than its header or than `strip`, a frame too long to hold in memory),
+/// all fatal; [`FrameError::PartialFrame`] at end of stream. Encoding
+/// (recoverable, nothing is written): [`FrameError::FrameTooLarge`] when the
+/// item is over the maximum, [`FrameError::LengthFieldOverflow`] when the
+/// length does not fit the field, [`FrameError::InvalidLength`] when the
+/// length would be negative or the item is too short to carry the header
+/// bytes it must carry. Nothing is written to
 /// the destination on error.
 #[derive(Debug, Clone)]
 pub struct LengthPrefix {
     layout: Layout,
     state: State,
+    skipped_frames: u64,
+    skipped_bytes: u64,
 }
 
 /// Builds a [`LengthPrefix`]; every setting has a default, listed on
@@ -171,6 +180,11 @@ pub struct LengthPrefix {
 ///     .build();
 /// assert_eq!(codec.max_frame_len(), 64 * 1024);
 /// ```
+///
+/// # Panics
+///
+/// [`build`](LengthPrefixBuilder::build) panics on settings that no frame
+/// can satisfy: they are programming errors, found on the first run.
 #[derive(Debug, Clone)]
 pub struct LengthPrefixBuilder {
     layout: Layout,
@@ -203,8 +217,8 @@ enum State {
     Head,
     /// Header parsed: waiting for `whole` bytes, of which `strip` are dropped.
     Body { whole: usize, strip: usize },
-    /// Discarding the rest of an oversized frame.
-    Skip { remaining: u64 },
+    /// Discarding the rest of an oversized frame of `whole` bytes.
+    Skip { whole: u64, remaining: u64 },
     /// A fatal error: repeated on every later call.
     Failed(Fault),
 }
@@ -215,10 +229,13 @@ enum Fault {
     Invalid(String),
 }
 
-/// A parsed header.
+/// A parsed header: where the frame at the front of a buffer ends.
 #[derive(Debug, Clone, Copy)]
 struct Head {
-    whole: u64,
+    /// The whole frame's length on the wire, header included; may exceed
+    /// what a buffer can hold.
+    whole: i128,
+    /// Bytes at the front of the frame that are not handed back.
     strip: usize,
 }
 
@@ -241,11 +258,8 @@ impl LengthPrefix {
     /// A codec with the default layout: a 4-byte big-endian length of the
     /// payload, header stripped, frames up to 8 MiB, oversize is an error.
     ///
-    /// This is tokio-util's `LengthDelimitedCodec::new()` on the wire. Its
-    /// maximum counts the payload alone, this one the whole frame: a payload
-    /// of exactly 8 MiB passes there and is [`Error::FrameTooLarge`] here
-    /// (raise [`max_frame_len`](LengthPrefixBuilder::max_frame_len) by the
-    /// header's 4 bytes to accept the same frames).
+    /// This is tokio-util's `LengthDelimitedCodec::new()`, on the wire and
+    /// in what it accepts: both maximums count the payload, 8 MiB.
     ///
     /// # Examples
     ///
@@ -256,7 +270,7 @@ impl LengthPrefix {
     /// let mut dst = BytesMut::new();
     /// LengthPrefix::new().encode(Bytes::from_static(b"hi"), &mut dst)?;
     /// assert_eq!(&dst[..], b"\0\0\0\x02hi");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn new() -> Self {
         LengthPrefix::builder().build()
@@ -272,7 +286,7 @@ impl LengthPrefix {
     /// | [`length_adjustment`](LengthPrefixBuilder::length_adjustment) | 0 |
     /// | [`length_includes_header`](LengthPrefixBuilder::length_includes_header) | false |
     /// | bytes to strip | the whole header ([`strip_header`](LengthPrefixBuilder::strip_header)) |
-    /// | [`max_frame_len`](LengthPrefixBuilder::max_frame_len) | 8 MiB, header included |
+    /// | [`max_frame_len`](LengthPrefixBuilder::max_frame_len) | 8 MiB, of decoded frame |
     /// | [`oversize`](LengthPrefixBuilder::oversize) | [`Oversize::Error`] |
     ///
     /// # Examples
@@ -288,7 +302,7 @@ impl LengthPrefix {
     ///     .build();
     /// let mut src = BytesMut::from(&b"\x00\x04ok"[..]);
     /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn builder() -> LengthPrefixBuilder {
         LengthPrefixBuilder {
@@ -296,7 +310,7 @@ impl LengthPrefix {
         }
     }
 
-    /// The maximum length of a whole frame, header included.
+    /// The maximum length of a decoded frame (what the decoder hands back).
     ///
     /// # Examples
     ///
@@ -305,6 +319,35 @@ impl LengthPrefix {
     /// ```
     pub fn max_frame_len(&self) -> usize {
         self.layout.max_frame_len
+    }
+
+    /// How many oversized frames were skipped under [`Oversize::Skip`],
+    /// counted when their header arrives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix, Oversize};
+    ///
+    /// let mut codec = LengthPrefix::builder()
+    ///     .field_len(1)
+    ///     .max_frame_len(4)
+    ///     .oversize(Oversize::Skip)
+    ///     .build();
+    /// let mut src = BytesMut::from(&b"\x05hello\x02ok"[..]);
+    /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
+    /// assert_eq!((codec.skipped_frames(), codec.skipped_bytes()), (1, 6));
+    /// # Ok::<(), rionet::frame::FrameError>(())
+    /// ```
+    pub fn skipped_frames(&self) -> u64 {
+        self.skipped_frames
+    }
+
+    /// How many bytes of skipped frames (headers included) were discarded
+    /// so far; see [`skipped_frames`](LengthPrefix::skipped_frames).
+    pub fn skipped_bytes(&self) -> u64 {
+        self.skipped_bytes
     }
 
     /// Appends `item` framed to `dst`; nothing is appended on error.
@@ -322,7 +365,7 @@ impl LengthPrefix {
         Ok(&item[consumed..])
     }
 
-    fn fail(&mut self, fault: Fault) -> Error {
+    fn fail(&mut self, fault: Fault) -> FrameError {
         let err = fault.to_error(self.layout.max_frame_len);
         self.state = State::Failed(fault);
         err
@@ -354,7 +397,7 @@ impl LengthPrefixBuilder {
     /// let mut codec = LengthPrefix::builder().field_len(1).build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"\x02hi"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"hi"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn field_len(&mut self, n: usize) -> &mut Self {
         assert!(
@@ -376,7 +419,7 @@ impl LengthPrefixBuilder {
     /// let mut codec = LengthPrefix::builder().field_len(2).big_endian().build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"\x00\x01!"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"!"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn big_endian(&mut self) -> &mut Self {
         self.layout.little_endian = false;
@@ -394,7 +437,7 @@ impl LengthPrefixBuilder {
     /// let mut codec = LengthPrefix::builder().field_len(2).little_endian().build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"\x01\x00!"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"!"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn little_endian(&mut self) -> &mut Self {
         self.layout.little_endian = true;
@@ -405,7 +448,7 @@ impl LengthPrefixBuilder {
     /// length-delimited messages use: 7 bits a byte, least significant
     /// first, high bit set on every byte but the last. At most 10 bytes;
     /// overlong encodings (a zero last byte after the first) and values over
-    /// 64 bits are [`Error::InvalidLength`]. Replaces
+    /// 64 bits are [`FrameError::InvalidLength`]. Replaces
     /// [`field_len`](Self::field_len).
     ///
     /// With a varint, [`strip`](Self::strip) must be the whole header (the
@@ -422,7 +465,7 @@ impl LengthPrefixBuilder {
     /// let mut codec = LengthPrefix::builder().varint().build();
     /// codec.encode(Bytes::from(vec![0u8; 200]), &mut dst)?;
     /// assert_eq!(&dst[..2], &[0xc8, 0x01]);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn varint(&mut self) -> &mut Self {
         self.layout.width = Width::Varint;
@@ -445,7 +488,7 @@ impl LengthPrefixBuilder {
     ///     .build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"T\x00\x02hi"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"T\x00\x02hi"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn length_field_offset(&mut self, n: usize) -> &mut Self {
         self.layout.offset = n;
@@ -475,7 +518,7 @@ impl LengthPrefixBuilder {
     ///     .build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"\x02HDhi"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"HDhi"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn length_adjustment(&mut self, adjustment: isize) -> &mut Self {
         self.layout.adjustment = adjustment as i64;
@@ -499,7 +542,7 @@ impl LengthPrefixBuilder {
     ///     .build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"\x03hi"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"hi"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn length_includes_header(&mut self, includes: bool) -> &mut Self {
         self.layout.includes_header = includes;
@@ -520,7 +563,7 @@ impl LengthPrefixBuilder {
     /// let mut codec = LengthPrefix::builder().field_len(1).strip(0).build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"\x02hi"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"\x02hi"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn strip(&mut self, n: usize) -> &mut Self {
         self.layout.strip = Some(n);
@@ -543,26 +586,29 @@ impl LengthPrefixBuilder {
     ///     .build();
     /// let frame = codec.decode(&mut BytesMut::from(&b"T\x02hi"[..]))?;
     /// assert_eq!(frame.as_deref(), Some(&b"hi"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn strip_header(&mut self) -> &mut Self {
         self.layout.strip = None;
         self
     }
 
-    /// The largest whole frame (header included) the decoder accepts and
-    /// the encoder writes. Default 8 MiB.
+    /// The longest frame the decoder hands back and the encoder takes as an
+    /// item (the payload, with the default strip; the header counts only as
+    /// far as it is kept, see [`strip`](Self::strip)). Default 8 MiB. Any
+    /// value works, `usize::MAX` included: a header declaring more is
+    /// [`FrameError::FrameTooLarge`].
     ///
     /// # Examples
     ///
     /// ```
     /// use bytes::BytesMut;
-    /// use rionet::frame::{Decoder, LengthPrefix};
+    /// use rionet::frame::{Decoder, FrameError, LengthPrefix};
     ///
     /// let mut codec = LengthPrefix::builder().max_frame_len(16).build();
-    /// // 4-byte header + 13-byte payload = 17 > 16
-    /// let err = codec.decode(&mut BytesMut::from(&b"\0\0\0\x0d"[..])).unwrap_err();
-    /// assert!(matches!(err, rionet::Error::FrameTooLarge { len: 17, max: 16 }));
+    /// // a 17-byte payload
+    /// let err = codec.decode(&mut BytesMut::from(&b"\0\0\0\x11"[..])).unwrap_err();
+    /// assert!(matches!(err, FrameError::FrameTooLarge { len: 17, max: 16, .. }));
     /// ```
     pub fn max_frame_len(&mut self, max: usize) -> &mut Self {
         self.layout.max_frame_len = max;
@@ -584,12 +630,10 @@ impl LengthPrefixBuilder {
     ///     .oversize(Oversize::Skip)
     ///     .build();
     /// let mut src = BytesMut::from(&b"\x05hello\x02ok"[..]);
-    /// assert!(matches!(
-    ///     codec.decode(&mut src),
-    ///     Err(rionet::Error::FrameSkipped { len: 6, max: 4 })
-    /// ));
+    /// // "hello" is over the maximum: skipped, not an error.
     /// assert_eq!(codec.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// assert_eq!(codec.skipped_frames(), 1);
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn oversize(&mut self, policy: Oversize) -> &mut Self {
         self.layout.oversize = policy;
@@ -600,10 +644,17 @@ impl LengthPrefixBuilder {
     ///
     /// # Panics
     ///
-    /// With a [varint](Self::varint) field and a [`strip`](Self::strip)
-    /// past the [offset](Self::length_field_offset): the number of header
-    /// bytes varies with the varint's width, so such a setting has no
-    /// meaning.
+    /// On settings no frame can satisfy, programming errors rather than bad
+    /// input (so `build` panics instead of returning a `Result`, as
+    /// [`field_len`](Self::field_len) does):
+    ///
+    /// - a [varint](Self::varint) field with a [`strip`](Self::strip) past
+    ///   the [offset](Self::length_field_offset): the number of header bytes
+    ///   varies with the varint's width;
+    /// - a header (offset and length field, a varint counting 1 byte) longer
+    ///   than [`max_frame_len`](Self::max_frame_len), or a `strip` longer than
+    ///   it: the decoder would buffer that many bytes before it could check a
+    ///   length, so memory would not be bounded by the maximum.
     ///
     /// # Examples
     ///
@@ -611,27 +662,59 @@ impl LengthPrefixBuilder {
     /// let codec = rionet::frame::LengthPrefix::builder().field_len(2).build();
     /// # let _ = codec;
     /// ```
+    ///
+    /// ```should_panic
+    /// // 64 MiB before the length field, under an 8 MiB maximum.
+    /// rionet::frame::LengthPrefix::builder().length_field_offset(64 << 20).build();
+    /// ```
     pub fn build(&self) -> LengthPrefix {
-        if let (Width::Varint, Some(strip)) = (self.layout.width, self.layout.strip) {
+        let layout = &self.layout;
+        if let (Width::Varint, Some(strip)) = (layout.width, layout.strip) {
             assert!(
-                strip <= self.layout.offset,
+                strip <= layout.offset,
                 "with a varint length field, strip the whole header or at most the {} bytes before it, not {strip}",
-                self.layout.offset
+                layout.offset
+            );
+        }
+        let width = match layout.width {
+            Width::Fixed(n) => n,
+            Width::Varint => 1,
+        };
+        let max = layout.max_frame_len;
+        assert!(
+            layout
+                .offset
+                .checked_add(width)
+                .is_some_and(|head| head <= max),
+            "a header of {} + {width} bytes cannot fit under the maximum frame length of {max} bytes",
+            layout.offset
+        );
+        if let Some(strip) = layout.strip {
+            assert!(
+                strip <= max,
+                "a strip of {strip} bytes cannot fit under the maximum frame length of {max} bytes"
             );
         }
         LengthPrefix {
             layout: self.layout,
             state: State::Head,
+            skipped_frames: 0,
+            skipped_bytes: 0,
         }
     }
 }
 
 impl Fault {
-    fn to_error(&self, max: usize) -> Error {
+    fn to_error(&self, max: usize) -> FrameError {
         match self {
-            Fault::TooLarge { len } => Error::FrameTooLarge { len: *len, max },
-            Fault::Invalid(detail) => Error::InvalidLength {
+            Fault::TooLarge { len } => FrameError::FrameTooLarge {
+                len: *len,
+                max,
+                recoverable: false,
+            },
+            Fault::Invalid(detail) => FrameError::InvalidLength {
                 detail: detail.clone(),
+                recoverable: false,
             },
         }
     }
@@ -665,7 +748,9 @@ impl Layout {
         let header = if self.includes_header { 0 } else { head_len };
         let whole = i128::from(value) + i128::from(self.adjustment) + header as i128;
         let strip = self.strip.unwrap_or(head_len);
-        if whole < head_len.max(strip) as i128 || whole > src.len().min(self.max_frame_len) as i128
+        if whole < head_len.max(strip) as i128
+            || whole > src.len() as i128
+            || whole - strip as i128 > self.max_frame_len as i128
         {
             return None;
         }
@@ -713,10 +798,7 @@ impl Layout {
                 "frame of {whole} bytes is shorter than the {strip} bytes to strip"
             ));
         }
-        Ok(Some(Head {
-            whole: u64::try_from(whole).unwrap_or(u64::MAX),
-            strip,
-        }))
+        Ok(Some(Head { whole, strip }))
     }
 
     /// Appends the head of `item`'s frame to `dst`, with room for `extra`
@@ -739,9 +821,7 @@ impl Layout {
             // way, which reports it.
             if (0..=i128::from(field_max)).contains(&value)
                 && head_len < usize::MAX
-                && head_len
-                    .checked_add(item.len())
-                    .is_some_and(|whole| whole <= self.max_frame_len)
+                && item.len() <= self.max_frame_len
             {
                 dst.reserve(head_len + extra);
                 if self.offset > 0 {
@@ -755,6 +835,13 @@ impl Layout {
     }
 
     fn head_into_slow(&self, item: &[u8], dst: &mut BytesMut, extra: usize) -> Result<usize> {
+        if item.len() > self.max_frame_len {
+            return Err(FrameError::FrameTooLarge {
+                len: item.len() as u64,
+                max: self.max_frame_len,
+                recoverable: true,
+            });
+        }
         if self.strip.is_some() {
             let plan = self.plan(item)?;
             dst.reserve(plan.head_len + extra);
@@ -789,11 +876,12 @@ impl Layout {
     #[inline]
     fn plan(&self, item: &[u8]) -> Result<Plan> {
         let off = self.offset;
-        let short = |needed: usize| Error::InvalidLength {
+        let short = |needed: usize| FrameError::InvalidLength {
             detail: format!(
                 "an item of {} bytes cannot carry the {needed} header bytes the decoder keeps",
                 item.len()
             ),
+            recoverable: true,
         };
         // (zeros before, carried prefix, old field width, zeros after)
         let (zeros_before, carried, old_field, zeros_after) = match (self.strip, self.width) {
@@ -805,12 +893,13 @@ impl Layout {
                     Width::Varint => match item.get(carried..).map(decode_varint) {
                         Some(Ok(Some((_, n)))) => n,
                         _ => {
-                            return Err(Error::InvalidLength {
+                            return Err(FrameError::InvalidLength {
                                 detail: format!(
                                     "an item of {} bytes does not carry a valid varint \
                                      placeholder at byte {carried}",
                                     item.len()
                                 ),
+                                recoverable: true,
                             });
                         }
                     },
@@ -842,21 +931,20 @@ impl Layout {
     }
 
     /// Checks that a frame whose length field is `width` bytes and whose
-    /// body is `body` bytes is within the maximum; returns the header's
-    /// length (offset and field). Sizes past `u64` (absurd offsets or
-    /// strips) are over the maximum too, reported as `u64::MAX`.
+    /// body is `body` bytes can be laid out (its size fits a `u64`); returns
+    /// the header's length (offset and field). The item was checked against
+    /// the maximum already.
     fn check_whole(&self, width: usize, body: u64) -> Result<usize> {
-        let sizes = self
-            .offset
+        self.offset
             .checked_add(width)
-            .and_then(|head| Some((head, (head as u64).checked_add(body)?)));
-        match sizes {
-            Some((head, whole)) if whole <= self.max_frame_len as u64 => Ok(head),
-            _ => Err(Error::FrameTooLarge {
-                len: sizes.map_or(u64::MAX, |(_, whole)| whole),
-                max: self.max_frame_len,
-            }),
-        }
+            .filter(|&head| (head as u64).checked_add(body).is_some())
+            .ok_or_else(|| FrameError::InvalidLength {
+                detail: format!(
+                    "a frame of {} + {width} + {body} bytes does not fit 64 bits",
+                    self.offset
+                ),
+                recoverable: true,
+            })
     }
 
     /// The length field's width and value for a body of `body` bytes.
@@ -872,17 +960,18 @@ impl Layout {
         let base = i128::from(body) - i128::from(self.adjustment);
         let check = |width: usize, max: u64, value: i128| -> Result<u64> {
             if value < 0 {
-                return Err(Error::InvalidLength {
+                return Err(FrameError::InvalidLength {
                     detail: format!(
                         "a body of {body} bytes with adjustment {} needs a negative length {value}",
                         self.adjustment
                     ),
+                    recoverable: true,
                 });
             }
             u64::try_from(value)
                 .ok()
                 .filter(|&v| v <= max)
-                .ok_or_else(|| Error::LengthFieldOverflow {
+                .ok_or_else(|| FrameError::LengthFieldOverflow {
                     len: u64::try_from(value).unwrap_or(u64::MAX),
                     field_len: width,
                     max,
@@ -912,8 +1001,9 @@ impl Layout {
                         Err(err) => last = Some(err),
                     }
                 }
-                Err(last.unwrap_or_else(|| Error::InvalidLength {
+                Err(last.unwrap_or_else(|| FrameError::InvalidLength {
                     detail: format!("no varint width fits a body of {body} bytes"),
+                    recoverable: true,
                 }))
             }
         }
@@ -995,6 +1085,11 @@ fn take_frame(src: &mut BytesMut, whole: usize, strip: usize) -> Bytes {
 
 impl LengthPrefix {
     /// Everything [`Decoder::decode`] does but its fast path.
+    ///
+    /// The framing itself works on a byte slice ([`Layout::parse_head`],
+    /// [`Layout::whole_frame`]: where the frame at the front ends and how
+    /// much of it is stripped); this layer keeps the state between calls
+    /// and splits frames off the `BytesMut`.
     fn decode_slow(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         loop {
             match self.state {
@@ -1005,27 +1100,29 @@ impl LengthPrefix {
                         Err(detail) => return Err(self.fail(Fault::Invalid(detail))),
                     };
                     let max = self.layout.max_frame_len;
-                    if head.whole > max as u64 {
-                        return Err(match self.layout.oversize {
-                            Oversize::Error => self.fail(Fault::TooLarge { len: head.whole }),
-                            Oversize::Skip => {
-                                let now = (src.len() as u64).min(head.whole) as usize;
-                                src.advance(now);
-                                self.state = if now as u64 == head.whole {
-                                    State::Head
-                                } else {
-                                    State::Skip {
-                                        remaining: head.whole - now as u64,
-                                    }
-                                };
-                                Error::FrameSkipped {
-                                    len: head.whole,
-                                    max,
-                                }
+                    let len = head.whole - head.strip as i128;
+                    if len > max as i128 {
+                        match self.layout.oversize {
+                            Oversize::Error => {
+                                let len = u64::try_from(len).unwrap_or(u64::MAX);
+                                return Err(self.fail(Fault::TooLarge { len }));
                             }
-                        });
+                            Oversize::Skip => {
+                                let whole = u64::try_from(head.whole).unwrap_or(u64::MAX);
+                                self.skipped_frames += 1;
+                                self.state = State::Skip {
+                                    whole,
+                                    remaining: whole,
+                                };
+                                continue;
+                            }
+                        }
                     }
-                    let whole = head.whole as usize;
+                    let Ok(whole) = usize::try_from(head.whole) else {
+                        let detail =
+                            format!("a frame of {} bytes cannot be held in memory", head.whole);
+                        return Err(self.fail(Fault::Invalid(detail)));
+                    };
                     if src.len() < whole {
                         self.state = State::Body {
                             whole,
@@ -1042,11 +1139,13 @@ impl LengthPrefix {
                     self.state = State::Head;
                     return Ok(Some(take_frame(src, whole, strip)));
                 }
-                State::Skip { remaining } => {
+                State::Skip { whole, remaining } => {
                     let now = remaining.min(src.len() as u64);
                     src.advance(now as usize);
+                    self.skipped_bytes += now;
                     if now < remaining {
                         self.state = State::Skip {
+                            whole,
                             remaining: remaining - now,
                         };
                         return Ok(None);
@@ -1060,6 +1159,9 @@ impl LengthPrefix {
 }
 
 impl Decoder for LengthPrefix {
+    type Item = Bytes;
+    type Error = FrameError;
+
     #[inline(always)]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         // Fast path, small enough to inline into the caller's loop: a
@@ -1077,55 +1179,39 @@ impl Decoder for LengthPrefix {
         if let Some(frame) = self.decode(src)? {
             return Ok(Some(frame));
         }
-        let skipping = matches!(self.state, State::Skip { .. });
-        if src.is_empty() && !skipping {
-            return Ok(None);
-        }
         // The stream ended inside a frame: report it once, then start over.
+        let (had, expected) = match self.state {
+            State::Head if src.is_empty() => return Ok(None),
+            State::Head => (src.len() as u64, None),
+            State::Body { whole, .. } => (src.len() as u64, Some(whole as u64)),
+            State::Skip { whole, remaining } => (whole - remaining, Some(whole)),
+            State::Failed(_) => unreachable!("decode reports a failed stream"),
+        };
         self.state = State::Head;
-        Err(Error::PartialFrame {
+        Err(FrameError::PartialFrame {
+            had,
+            expected,
             pending: src.split().freeze(),
         })
     }
 }
 
-macro_rules! encode_owned {
-    ($($item:ty),* $(,)?) => {$(
-        impl Encoder<$item> for LengthPrefix {
-            #[inline]
-            fn encode(&mut self, item: $item, dst: &mut BytesMut) -> Result<()> {
-                self.encode_slice(&item, dst)
-            }
+impl<T: AsRef<[u8]>> Encoder<T> for LengthPrefix {
+    type Error = FrameError;
 
-            #[inline]
-            fn encode_parts<'i>(
-                &mut self,
-                item: &'i $item,
-                head: &mut BytesMut,
-                _tail: &mut BytesMut,
-            ) -> Result<Option<&'i [u8]>> {
-                self.split_slice(item, head).map(Some)
-            }
-        }
-    )*};
-}
-
-encode_owned!(Bytes, BytesMut, Vec<u8>);
-
-impl<'a> Encoder<&'a [u8]> for LengthPrefix {
     #[inline]
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(item, dst)
+    fn encode(&mut self, item: T, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item.as_ref(), dst)
     }
 
     #[inline]
     fn encode_parts<'i>(
         &mut self,
-        item: &'i &'a [u8],
+        item: &'i T,
         head: &mut BytesMut,
         _tail: &mut BytesMut,
     ) -> Result<Option<&'i [u8]>> {
-        self.split_slice(item, head).map(Some)
+        self.split_slice(item.as_ref(), head).map(Some)
     }
 }
 

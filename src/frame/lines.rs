@@ -4,8 +4,9 @@ use bytes::{Bytes, BytesMut};
 
 use super::delimiter::DEFAULT_MAX_FRAME_LENGTH;
 use super::scan::{Scanner, Search};
-use super::{Decoder, Encoder, Oversize};
-use crate::Result;
+use super::{Decoder, Encoder, FrameError, Oversize};
+
+type Result<T, E = FrameError> = std::result::Result<T, E>;
 
 /// A codec for lines: frames ended by `\n`, with one `\r` before it taken as
 /// part of the line ending; or, in strict CRLF mode, ended by `\r\n` only.
@@ -31,32 +32,33 @@ use crate::Result;
 ///
 /// # Maximum line length
 ///
-/// A line (line ending excluded) may be at most
-/// [`max_frame_length`](LinesBuilder::max_frame_length) bytes, 64 KiB by
+/// A line as handed back (line ending excluded) may be at most
+/// [`max_frame_len`](LinesBuilder::max_frame_len) bytes, 64 KiB by
 /// default. A longer line is dropped as its bytes arrive (memory stays
-/// bounded by the maximum), and reported according to the [`Oversize`]
-/// policy exactly as for [`Delimited`](super::Delimited):
-/// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) as soon as it is
-/// known (the decoder then drops the rest of the line silently and carries
-/// on), or [`Error::FrameSkipped`](crate::Error::FrameSkipped) once with its
-/// exact size when its line ending arrives.
+/// bounded by the maximum), and handled according to the [`Oversize`]
+/// policy exactly as for [`Delimited`](super::Delimited): a recoverable
+/// [`FrameError::FrameTooLarge`] as soon as it is known (the decoder then
+/// drops the rest of the line silently and carries on), or, under
+/// [`Oversize::Skip`], no error at all: the line is counted by
+/// [`skipped_frames`](Lines::skipped_frames) and
+/// [`skipped_bytes`](Lines::skipped_bytes).
 ///
 /// # End of stream
 ///
-/// An unterminated last line is an
-/// [`Error::PartialFrame`](crate::Error::PartialFrame) that carries its bytes
+/// An unterminated last line is a [`FrameError::PartialFrame`] that carries
+/// its bytes
 /// (a trailing `\r` included), so a caller that accepts such a line can take
 /// it from the error. tokio-util's `LinesCodec` returns it as a line instead.
 ///
 /// # Encoding
 ///
 /// The encoder appends `\n` (`\r\n` in CRLF mode) and refuses, writing
-/// nothing, a line longer than the maximum
-/// ([`Error::FrameTooLarge`](crate::Error::FrameTooLarge)) or one the decoder
-/// would not read back whole
-/// ([`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)): in the
+/// nothing, a line longer than the maximum ([`FrameError::FrameTooLarge`])
+/// or one the decoder would not read back whole
+/// ([`FrameError::DelimiterInFrame`]): in the
 /// default mode a line containing `\n` or ending in `\r`; in CRLF mode a line
-/// containing `\r\n`. [`Encoder::encode_parts`] checks the same way and
+/// containing `\r\n`. Items: anything `AsRef<[u8]>` (`&str`, `String`,
+/// `&[u8]`, `Bytes`...). [`Encoder::encode_parts`] checks the same way and
 /// returns the line borrowed and its ending apart, so a
 /// [`FrameWriter`](super::FrameWriter) sends a long line uncopied.
 ///
@@ -64,7 +66,7 @@ use crate::Result;
 ///
 /// ```
 /// use bytes::BytesMut;
-/// use rionet::frame::{Decoder, Encoder, Lines};
+/// use rionet::frame::{Decoder, Encoder, FrameError, Lines};
 ///
 /// let mut lines = Lines::new();
 /// let mut buf = BytesMut::from(&b"GET / HTTP/1.0\r\nHost: example\nunfinished"[..]);
@@ -72,14 +74,14 @@ use crate::Result;
 /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"Host: example"[..]);
 /// assert_eq!(lines.decode(&mut buf)?, None);
 /// match lines.decode_eof(&mut buf) {
-///     Err(rionet::Error::PartialFrame { pending }) => assert_eq!(pending, &b"unfinished"[..]),
+///     Err(FrameError::PartialFrame { pending, .. }) => assert_eq!(pending, &b"unfinished"[..]),
 ///     other => panic!("{other:?}"),
 /// }
 ///
 /// let mut out = BytesMut::new();
 /// lines.encode("hello", &mut out)?;
 /// assert_eq!(&out[..], b"hello\n");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Lines {
@@ -107,7 +109,7 @@ impl Lines {
     /// let mut lines = Lines::new();
     /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"unix"[..]);
     /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"windows"[..]);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn new() -> Lines {
         LinesBuilder::new().build()
@@ -124,7 +126,7 @@ impl Lines {
     ///
     /// let mut buf = BytesMut::from(&b"a\nb\r\n"[..]);
     /// assert_eq!(Lines::crlf().decode(&mut buf)?.unwrap(), &b"a\nb"[..]);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn crlf() -> Lines {
         LinesBuilder::new().crlf(true).build()
@@ -138,8 +140,8 @@ impl Lines {
     /// ```
     /// use rionet::frame::{Lines, Oversize};
     ///
-    /// let lines = Lines::builder().max_frame_length(1024).oversize(Oversize::Skip).build();
-    /// assert_eq!(lines.max_frame_length(), 1024);
+    /// let lines = Lines::builder().max_frame_len(1024).oversize(Oversize::Skip).build();
+    /// assert_eq!(lines.max_frame_len(), 1024);
     /// ```
     pub fn builder() -> LinesBuilder {
         LinesBuilder::new()
@@ -161,10 +163,34 @@ impl Lines {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(rionet::frame::Lines::new().max_frame_length(), 64 * 1024);
+    /// assert_eq!(rionet::frame::Lines::new().max_frame_len(), 64 * 1024);
     /// ```
-    pub fn max_frame_length(&self) -> usize {
-        self.scanner.max_frame_length()
+    pub fn max_frame_len(&self) -> usize {
+        self.scanner.max_frame_len()
+    }
+
+    /// How many lines over the maximum were dropped under [`Oversize::Skip`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, Lines, Oversize};
+    ///
+    /// let mut lines = Lines::builder().max_frame_len(2).oversize(Oversize::Skip).build();
+    /// let mut src = BytesMut::from(&b"long\nok\n"[..]);
+    /// assert_eq!(lines.decode(&mut src)?.as_deref(), Some(&b"ok"[..]));
+    /// assert_eq!(lines.skipped_frames(), 1);
+    /// # Ok::<(), rionet::frame::FrameError>(())
+    /// ```
+    pub fn skipped_frames(&self) -> u64 {
+        self.scanner.skipped_frames()
+    }
+
+    /// How many bytes of lines over the maximum (line endings included)
+    /// were dropped under [`Oversize::Skip`].
+    pub fn skipped_bytes(&self) -> u64 {
+        self.scanner.skipped_bytes()
     }
 
     /// What the decoder does with a line over the maximum.
@@ -198,7 +224,7 @@ impl Lines {
     ///     lines.decode(&mut buf)?;
     /// }
     /// assert_eq!(lines.bytes_examined(), 6);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn bytes_examined(&self) -> u64 {
         self.scanner.bytes_examined()
@@ -219,14 +245,16 @@ impl Lines {
 }
 
 impl Decoder for Lines {
-    /// Takes the next line off `src`, as described on [`Lines`].
+    type Item = Bytes;
+    type Error = FrameError;
+
+    /// Takes the next line off `src`, without its line ending.
     ///
     /// # Errors
     ///
-    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) or
-    /// [`Error::FrameSkipped`](crate::Error::FrameSkipped) for a line over
-    /// the maximum, according to the [`Oversize`] policy. Neither leaves the
-    /// decoder in a broken state.
+    /// [`FrameError::FrameTooLarge`] for a line over the maximum under
+    /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
+    /// line.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         self.scanner.decode(src, false)
     }
@@ -235,76 +263,36 @@ impl Decoder for Lines {
     ///
     /// # Errors
     ///
-    /// As `decode`, and [`Error::PartialFrame`](crate::Error::PartialFrame)
-    /// with the bytes of an unterminated last line, if any.
+    /// As `decode`, and [`FrameError::PartialFrame`] with the bytes of an
+    /// unterminated last line.
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         self.scanner.decode(src, true)
     }
 }
 
-impl<'a> Encoder<&'a [u8]> for Lines {
+impl<T: AsRef<[u8]>> Encoder<T> for Lines {
+    type Error = FrameError;
+
     /// Appends `item` and the line ending to `dst`.
     ///
     /// # Errors
     ///
-    /// [`Error::FrameTooLarge`](crate::Error::FrameTooLarge) over the
-    /// maximum, [`Error::DelimiterInFrame`](crate::Error::DelimiterInFrame)
-    /// when the decoder would not read `item` back whole. `dst` is unchanged.
-    fn encode(&mut self, item: &'a [u8], dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(item, dst)
+    /// [`FrameError::FrameTooLarge`] over the maximum,
+    /// [`FrameError::DelimiterInFrame`] when the decoder would not read
+    /// `item` back whole. `dst` is unchanged.
+    fn encode(&mut self, item: T, dst: &mut BytesMut) -> Result<()> {
+        self.encode_slice(item.as_ref(), dst)
     }
 
     /// An empty head, `item` borrowed, and the line ending as the tail.
     fn encode_parts<'i>(
         &mut self,
-        item: &'i &'a [u8],
+        item: &'i T,
         _head: &mut BytesMut,
         tail: &mut BytesMut,
     ) -> Result<Option<&'i [u8]>> {
-        self.encode_tail(item, tail).map(|()| Some(&item[..]))
-    }
-}
-
-impl<'a> Encoder<&'a str> for Lines {
-    /// Appends `item` and the line ending to `dst`.
-    ///
-    /// # Errors
-    ///
-    /// As for `&[u8]` items.
-    fn encode(&mut self, item: &'a str, dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(item.as_bytes(), dst)
-    }
-
-    /// An empty head, `item` borrowed, and the line ending as the tail.
-    fn encode_parts<'i>(
-        &mut self,
-        item: &'i &'a str,
-        _head: &mut BytesMut,
-        tail: &mut BytesMut,
-    ) -> Result<Option<&'i [u8]>> {
-        self.encode_tail(item.as_bytes(), tail)
-            .map(|()| Some(item.as_bytes()))
-    }
-}
-
-impl Encoder<Bytes> for Lines {
-    /// Appends `item` and the line ending to `dst`.
-    ///
-    /// # Errors
-    ///
-    /// As for `&[u8]` items.
-    fn encode(&mut self, item: Bytes, dst: &mut BytesMut) -> Result<()> {
-        self.encode_slice(&item, dst)
-    }
-
-    /// An empty head, `item` borrowed, and the line ending as the tail.
-    fn encode_parts<'i>(
-        &mut self,
-        item: &'i Bytes,
-        _head: &mut BytesMut,
-        tail: &mut BytesMut,
-    ) -> Result<Option<&'i [u8]>> {
-        self.encode_tail(item, tail).map(|()| Some(&item[..]))
+        let line = item.as_ref();
+        self.encode_tail(line, tail).map(|()| Some(line))
     }
 }
 
@@ -319,12 +307,13 @@ impl Encoder<Bytes> for Lines {
 /// use bytes::BytesMut;
 /// use rionet::frame::{Decoder, Lines, Oversize};
 ///
-/// let mut lines = Lines::builder().crlf(true).max_frame_length(4).oversize(Oversize::Skip).build();
+/// let mut lines = Lines::builder().crlf(true).max_frame_len(4).oversize(Oversize::Skip).build();
 /// let mut buf = BytesMut::from(&b"PING\r\nTOO LONG\r\nPONG\r\n"[..]);
 /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"PING"[..]);
-/// assert!(matches!(lines.decode(&mut buf), Err(rionet::Error::FrameSkipped { len: 8, max: 4 })));
+/// // "TOO LONG" is skipped, no error.
 /// assert_eq!(lines.decode(&mut buf)?.unwrap(), &b"PONG"[..]);
-/// # Ok::<(), rionet::Error>(())
+/// assert_eq!((lines.skipped_frames(), lines.skipped_bytes()), (1, 10));
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct LinesBuilder {
@@ -369,15 +358,16 @@ impl LinesBuilder {
         self
     }
 
-    /// The longest line, in bytes (line ending excluded); 64 KiB by default.
+    /// The longest line the decoder hands back, in bytes (line ending
+    /// excluded); 64 KiB by default. Any value works, `usize::MAX` included.
     ///
     /// # Examples
     ///
     /// ```
-    /// let lines = rionet::frame::Lines::builder().max_frame_length(80).build();
-    /// assert_eq!(lines.max_frame_length(), 80);
+    /// let lines = rionet::frame::Lines::builder().max_frame_len(80).build();
+    /// assert_eq!(lines.max_frame_len(), 80);
     /// ```
-    pub fn max_frame_length(&mut self, max: usize) -> &mut Self {
+    pub fn max_frame_len(&mut self, max: usize) -> &mut Self {
         self.max = max;
         self
     }
@@ -403,7 +393,7 @@ impl LinesBuilder {
     ///
     /// ```
     /// let lines = rionet::frame::Lines::builder().build();
-    /// assert_eq!(lines.max_frame_length(), 64 * 1024);
+    /// assert_eq!(lines.max_frame_len(), 64 * 1024);
     /// ```
     pub fn build(&self) -> Lines {
         let search = if self.crlf {

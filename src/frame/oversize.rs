@@ -6,12 +6,13 @@
 /// bounded by the maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Oversize {
-    /// Fail with [`Error::FrameTooLarge`](crate::Error::FrameTooLarge). The
-    /// default: a peer that breaks the protocol is told so.
+    /// Fail with [`FrameError::FrameTooLarge`](super::FrameError::FrameTooLarge)
+    /// (recoverable for delimiter and line codecs, fatal for a length
+    /// prefix). The default: a peer that breaks the protocol is told so.
     #[default]
     Error,
-    /// Discard the frame's bytes as they arrive, report it once with
-    /// [`Error::FrameSkipped`](crate::Error::FrameSkipped), then carry on
-    /// with the next frame.
+    /// Discard the frame's bytes as they arrive, count it (the codecs'
+    /// `skipped_frames` / `skipped_bytes`), and carry on with the next
+    /// frame. Not an error: `decode` just goes on to the next frame.
     Skip,
 }

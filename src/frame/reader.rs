@@ -1,11 +1,13 @@
 //! [`FrameReader`]: frames from any blocking [`Read`].
 
+use std::any::Any;
 use std::io::{self, Read};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 
+use super::FrameError;
+use super::error::io_is_recoverable;
 use crate::frame::Decoder;
-use crate::{Error, Result};
 
 /// Default read chunk: 64 KiB.
 const DEFAULT_CHUNK: usize = 64 * 1024;
@@ -14,11 +16,17 @@ const DEFAULT_CHUNK: usize = 64 * 1024;
 const REGION_CHUNKS: usize = 4;
 
 /// Reads frames from a blocking [`Read`] (a `TcpStream`, a file, a pipe)
-/// with a sans-IO [`Decoder`]; an [`Iterator`] of `Result<Bytes>`.
+/// with a sans-IO [`Decoder`]; an [`Iterator`] of
+/// `Result<D::Item, D::Error>`.
+///
+/// Any decoder works, a codec of your own included: the frames are its
+/// `Item` ([`Bytes`](bytes::Bytes) for the built-in codecs) and the errors
+/// its `Error` ([`FrameError`] for the built-in codecs), I/O errors
+/// converted into it.
 ///
 /// Bytes are read straight into the spare capacity of the buffer the
 /// decoder works on: no staging copy, and frames are split off that buffer
-/// as [`Bytes`] without copying. Every read has room for one chunk (64 KiB
+/// as [`Bytes`](bytes::Bytes) without copying. Every read has room for one chunk (64 KiB
 /// by default, see [`with_capacity`](FrameReader::with_capacity)); while a
 /// frame bigger than a chunk is arriving, the chunk grows with what has
 /// arrived. The memory touched stays within twice the bytes actually
@@ -27,18 +35,24 @@ const REGION_CHUNKS: usize = 4;
 /// them).
 ///
 /// [`Interrupted`](io::ErrorKind::Interrupted) is retried. Other I/O errors
-/// are returned as [`Error::Io`]; the bytes read so far stay buffered
-/// (nothing is lost), so after a timeout ([`TimedOut`](io::ErrorKind::TimedOut)
-/// / [`WouldBlock`](io::ErrorKind::WouldBlock)) you may simply call again.
-/// At end of stream, the decoder's [`decode_eof`](Decoder::decode_eof) has
-/// the last word: pending bytes that are not a whole frame are
-/// [`Error::PartialFrame`].
+/// are returned converted into the decoder's error
+/// ([`FrameError::Io`]); the bytes read so far stay buffered (nothing is
+/// lost), so after a timeout ([`TimedOut`](io::ErrorKind::TimedOut) /
+/// [`WouldBlock`](io::ErrorKind::WouldBlock)) you may simply call again. At
+/// end of stream, the decoder's [`decode_eof`](Decoder::decode_eof) has the
+/// last word: pending bytes that are not a whole frame are
+/// [`FrameError::PartialFrame`].
 ///
-/// As an iterator it ends at end of stream, and after any error that is
-/// final: everything but [`Error::FrameSkipped`] (decoding carries on) and
-/// I/O errors of kind `WouldBlock`, `TimedOut` or `Interrupted` (the read
-/// may be retried). [`read_frame`](FrameReader::read_frame) never ends on
-/// its own: it is the same loop without that policy.
+/// As an iterator it ends at end of stream and after a fatal error; it
+/// yields a recoverable one and carries on. An error is recoverable when it
+/// is a [`FrameError`] (or a [`crate::Error::Frame`]) whose
+/// [`is_recoverable`](FrameError::is_recoverable) says so, or an
+/// [`io::Error`] of kind `WouldBlock`, `TimedOut` or `Interrupted`; any other
+/// error type (a codec's own parse error, say) ends the iteration.
+/// [`read_frame`](FrameReader::read_frame) never ends on its own: it is the
+/// same loop without that policy, for a caller that decides itself. A frame
+/// skipped under [`Oversize::Skip`](super::Oversize::Skip) is no error at
+/// all: the iterator just yields the next frame.
 ///
 /// # Examples
 ///
@@ -48,7 +62,20 @@ const REGION_CHUNKS: usize = 4;
 /// let wire: &[u8] = b"\0\0\0\x05hello\0\0\0\x05world";
 /// let frames: Vec<_> = FrameReader::new(wire, LengthPrefix::new()).collect::<Result<_, _>>()?;
 /// assert_eq!(frames, ["hello", "world"]);
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
+/// ```
+///
+/// An oversized line is a recoverable error: the iterator yields it and
+/// goes on.
+///
+/// ```
+/// use rionet::frame::{FrameReader, Lines};
+///
+/// let wire: &[u8] = b"ok\nthis line is too long\nfine\n";
+/// let items: Vec<_> = FrameReader::new(wire, Lines::builder().max_frame_len(8).build()).collect();
+/// assert_eq!(items.len(), 3);
+/// assert!(items[1].as_ref().is_err_and(|err| err.is_recoverable()));
+/// assert_eq!(items[2].as_ref().unwrap(), "fine");
 /// ```
 ///
 /// Over TCP:
@@ -57,7 +84,7 @@ const REGION_CHUNKS: usize = 4;
 /// use std::net::TcpStream;
 /// use rionet::frame::{FrameReader, LengthPrefix};
 ///
-/// fn main() -> rionet::Result<()> {
+/// fn main() -> Result<(), rionet::frame::FrameError> {
 ///     let stream = TcpStream::connect("127.0.0.1:15213")?;
 ///     for frame in FrameReader::new(stream, LengthPrefix::new()) {
 ///         println!("{} bytes", frame?.len());
@@ -95,7 +122,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// let mut frames = FrameReader::new(&b"\0\0\0\x01!"[..], LengthPrefix::new());
     /// assert_eq!(frames.read_frame()?.as_deref(), Some(&b"!"[..]));
     /// assert_eq!(frames.read_frame()?, None);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn new(inner: R, decoder: D) -> Self {
         FrameReader::with_capacity(DEFAULT_CHUNK, inner, decoder)
@@ -141,7 +168,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// let rest: &[u8] = b"llo";
     /// let mut frames = FrameReader::with_buffered(rest, LengthPrefix::new(), leftover);
     /// assert_eq!(frames.read_frame()?.as_deref(), Some(&b"hello"[..]));
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn with_buffered(inner: R, decoder: D, buffered: &[u8]) -> Self {
         let mut reader = FrameReader::new(inner, decoder);
@@ -157,8 +184,9 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// # Errors
     ///
     /// The decoder's errors (oversized or malformed frames, see each codec),
-    /// [`Error::PartialFrame`] when the stream ends inside a frame, and
-    /// [`Error::Io`] from `read` (the bytes read so far stay buffered).
+    /// [`FrameError::PartialFrame`] when the stream ends inside a frame, and
+    /// the `read` errors converted into `D::Error` ([`FrameError::Io`]; the
+    /// bytes read so far stay buffered).
     ///
     /// # Examples
     ///
@@ -167,11 +195,11 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     ///
     /// let mut frames = FrameReader::new(&b"\0\0\0\x05hel"[..], LengthPrefix::new());
     /// match frames.read_frame() {
-    ///     Err(rionet::Error::PartialFrame { pending }) => assert_eq!(pending.len(), 7),
+    ///     Err(rionet::frame::FrameError::PartialFrame { had: 7, expected: Some(9), .. }) => {}
     ///     other => panic!("{other:?}"),
     /// }
     /// ```
-    pub fn read_frame(&mut self) -> Result<Option<Bytes>> {
+    pub fn read_frame(&mut self) -> Result<Option<D::Item>, D::Error> {
         loop {
             if self.eof {
                 return self.decoder.decode_eof(&mut self.buf);
@@ -270,10 +298,15 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// let mut frames = FrameReader::new(Cursor::new(vec![0u8; 4]), LengthPrefix::new());
     /// frames.get_mut().set_position(4);
     /// assert_eq!(frames.read_frame()?, None);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
+    }
+
+    /// The reader and the decoder at once, for [`Framed`](super::Framed).
+    pub(crate) fn parts_mut(&mut self) -> (&mut R, &mut D) {
+        (&mut self.inner, &mut self.decoder)
     }
 
     /// The decoder.
@@ -316,7 +349,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// let mut frames = FrameReader::new(&b"\0\0\0\x01!\0\0"[..], LengthPrefix::new());
     /// frames.read_frame()?;
     /// assert_eq!(frames.buffer(), b"\0\0");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn buffer(&self) -> &[u8] {
         &self.buf
@@ -349,15 +382,18 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// frames.read_frame()?;
     /// let (_reader, _codec, buffered) = frames.into_parts();
     /// assert_eq!(&buffered[..], b"rest");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn into_parts(self) -> (R, D, BytesMut) {
         (self.inner, self.decoder, self.buf)
     }
 }
 
-impl<R: Read, D: Decoder> Iterator for FrameReader<R, D> {
-    type Item = Result<Bytes>;
+impl<R: Read, D: Decoder> Iterator for FrameReader<R, D>
+where
+    D::Error: 'static,
+{
+    type Item = Result<D::Item, D::Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -366,13 +402,28 @@ impl<R: Read, D: Decoder> Iterator for FrameReader<R, D> {
         let item = self.read_frame().transpose();
         self.done = match &item {
             None => true,
-            Some(Ok(_)) | Some(Err(Error::FrameSkipped { .. })) => false,
-            Some(Err(Error::Io(err))) => !matches!(
-                err.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-            ),
-            Some(Err(_)) => true,
+            Some(Ok(_)) => false,
+            Some(Err(err)) => !is_recoverable(err),
         };
         item
+    }
+}
+
+/// Whether an error of any type is known to leave the stream usable: see
+/// [`FrameReader`]'s iterator.
+fn is_recoverable<E: 'static>(err: &E) -> bool {
+    let err: &dyn Any = err;
+    if let Some(err) = err.downcast_ref::<FrameError>() {
+        err.is_recoverable()
+    } else if let Some(err) = err.downcast_ref::<io::Error>() {
+        io_is_recoverable(err)
+    } else if let Some(err) = err.downcast_ref::<crate::Error>() {
+        match err {
+            crate::Error::Frame(err) => err.is_recoverable(),
+            crate::Error::Io(err) => io_is_recoverable(err),
+            _ => false,
+        }
+    } else {
+        false
     }
 }

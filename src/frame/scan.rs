@@ -5,8 +5,9 @@
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem::Finder;
 
-use super::Oversize;
-use crate::{Error, Result};
+use super::{FrameError, Oversize};
+
+type Result<T, E = FrameError> = std::result::Result<T, E>;
 
 /// How a scanner looks for delimiters in a buffer.
 #[derive(Debug, Clone)]
@@ -243,8 +244,30 @@ struct Discard {
     reported: bool,
 }
 
+/// What [`Scanner::step`] found at the front of a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A frame: the decoder hands back the first `len` bytes, and
+    /// `consumed` bytes (the frame and its delimiter) leave the buffer.
+    Frame { len: usize, consumed: usize },
+    /// No decision until more bytes arrive; nothing to consume.
+    Wait,
+    /// The first `consumed` bytes belong to an oversized frame and are
+    /// dropped; `report` is the frame's length when it must be reported now
+    /// (policy `Error`).
+    Drop {
+        consumed: usize,
+        report: Option<u64>,
+    },
+    /// At end of stream: the buffer holds an unterminated frame.
+    Partial,
+}
+
 /// A resumable delimiter scanner with a maximum frame length and an
 /// oversize policy; the decoding engine of `Delimited` and `Lines`.
+///
+/// [`step`](Scanner::step) works on a byte slice and only reports
+/// positions; [`decode`](Scanner::decode) applies them to a `BytesMut`.
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
     search: Search,
@@ -258,6 +281,8 @@ pub(crate) struct Scanner {
     discard: Option<Discard>,
     /// Bytes examined by every search so far.
     work: u64,
+    skipped_frames: u64,
+    skipped_bytes: u64,
 }
 
 impl Scanner {
@@ -271,10 +296,12 @@ impl Scanner {
             resume: 0,
             discard: None,
             work: 0,
+            skipped_frames: 0,
+            skipped_bytes: 0,
         }
     }
 
-    pub(crate) fn max_frame_length(&self) -> usize {
+    pub(crate) fn max_frame_len(&self) -> usize {
         self.max
     }
 
@@ -290,54 +317,78 @@ impl Scanner {
         self.work
     }
 
-    /// The error reporting an oversized frame of `len` bytes.
-    fn oversize_error(&self, len: u64) -> Error {
-        match self.oversize {
-            Oversize::Error => Error::FrameTooLarge { len, max: self.max },
-            Oversize::Skip => Error::FrameSkipped { len, max: self.max },
-        }
+    pub(crate) fn skipped_frames(&self) -> u64 {
+        self.skipped_frames
     }
 
-    /// Decodes the next frame; `eof` says no more bytes will be appended.
-    pub(crate) fn decode(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Bytes>> {
+    pub(crate) fn skipped_bytes(&self) -> u64 {
+        self.skipped_bytes
+    }
+
+    /// Drops `consumed` bytes of an oversized frame of `len` bytes (so far),
+    /// reporting it now if `report` and the policy is `Error`.
+    fn drop_bytes(&mut self, consumed: usize, len: u64, report: bool) -> Step {
+        let report = match self.oversize {
+            Oversize::Error => report.then_some(len),
+            Oversize::Skip => {
+                self.skipped_bytes += consumed as u64;
+                None
+            }
+        };
+        Step::Drop { consumed, report }
+    }
+
+    /// Starts dropping a frame known to be over the maximum.
+    fn start_discard(&mut self) {
+        if self.oversize == Oversize::Skip {
+            self.skipped_frames += 1;
+        }
+        self.discard = Some(Discard {
+            seen: 0,
+            reported: false,
+        });
+    }
+
+    /// Finds what is at the front of `src`; `eof` says no more bytes will be
+    /// appended. The caller applies the step to its buffer before the next
+    /// call (a `Drop` or a `Frame` consumes bytes at the front).
+    pub(crate) fn step(&mut self, src: &[u8], eof: bool) -> Step {
         loop {
             if let Some(mut discard) = self.discard {
                 let from = self.resume.min(src.len());
-                match self.search.find(src, from, eof, &mut self.work) {
+                return match self.search.find(src, from, eof, &mut self.work) {
                     Hit::Found { start, len } => {
-                        src.advance(start + len);
                         self.resume = 0;
                         self.discard = None;
-                        if !discard.reported {
-                            return Err(self.oversize_error(discard.seen + start as u64));
-                        }
-                        // Reported when it went over: carry on with the next frame.
+                        // Under `Error`, reported already when it went over
+                        // (unless it was found whole at once).
+                        let frame = discard.seen + start as u64;
+                        let frame = if self.strip {
+                            frame
+                        } else {
+                            frame + len as u64
+                        };
+                        self.drop_bytes(start + len, frame, !discard.reported)
                     }
                     Hit::Wait(_) if eof => {
-                        discard.seen += src.len() as u64;
-                        src.clear();
                         self.resume = 0;
                         self.discard = None;
-                        if discard.reported {
-                            return Ok(None);
-                        }
-                        return Err(self.oversize_error(discard.seen));
+                        let len = discard.seen + src.len() as u64;
+                        self.drop_bytes(src.len(), len, !discard.reported)
                     }
                     Hit::Wait(keep_from) => {
                         // Drop what cannot start a delimiter: memory stays bounded.
-                        src.advance(keep_from);
                         discard.seen += keep_from as u64;
                         self.resume = 0;
-                        if self.oversize == Oversize::Error && !discard.reported {
-                            discard.reported = true;
-                            self.discard = Some(discard);
-                            return Err(self.oversize_error(discard.seen));
-                        }
+                        let report = !discard.reported;
+                        discard.reported = true;
                         self.discard = Some(discard);
-                        return Ok(None);
+                        if keep_from == 0 && (!report || self.oversize == Oversize::Skip) {
+                            return Step::Wait;
+                        }
+                        self.drop_bytes(keep_from, discard.seen, report)
                     }
-                }
-                continue;
+                };
             }
 
             // A frame of at most `max` bytes has its delimiter start at or
@@ -353,34 +404,74 @@ impl Scanner {
             {
                 Hit::Found { start, len } if start <= self.max => {
                     self.resume = 0;
-                    let frame = if self.strip {
-                        let frame = src.split_to(start).freeze();
-                        src.advance(len);
-                        frame
-                    } else {
-                        src.split_to(start + len).freeze()
-                    };
-                    return Ok(Some(frame));
+                    let frame = if self.strip { start } else { start + len };
+                    if frame <= self.max {
+                        return Step::Frame {
+                            len: frame,
+                            consumed: start + len,
+                        };
+                    }
+                    // A kept delimiter takes the frame over the maximum; the
+                    // whole delimiter is in `hay`, so its end is final.
+                    if self.oversize == Oversize::Skip {
+                        self.skipped_frames += 1;
+                    }
+                    return self.drop_bytes(start + len, frame as u64, true);
                 }
                 Hit::Wait(resume) if resume <= self.max => {
                     if !eof {
                         self.resume = resume;
-                        return Ok(None);
+                        return Step::Wait;
                     }
                     self.resume = 0;
-                    if src.is_empty() {
-                        return Ok(None);
-                    }
-                    return Err(Error::PartialFrame {
-                        pending: src.split().freeze(),
-                    });
+                    return if src.is_empty() {
+                        Step::Wait
+                    } else {
+                        Step::Partial
+                    };
                 }
                 _ => {
                     // No delimiter starts at or before `max`: over the limit.
                     self.resume = self.max.saturating_add(1);
-                    self.discard = Some(Discard {
-                        seen: 0,
-                        reported: false,
+                    self.start_discard();
+                }
+            }
+        }
+    }
+
+    /// Decodes the next frame; `eof` says no more bytes will be appended.
+    #[inline]
+    pub(crate) fn decode(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Bytes>> {
+        loop {
+            match self.step(src, eof) {
+                Step::Frame { len, consumed } => {
+                    let frame = src.split_to(len).freeze();
+                    if consumed > len {
+                        src.advance(consumed - len);
+                    }
+                    return Ok(Some(frame));
+                }
+                Step::Wait => return Ok(None),
+                Step::Drop { consumed, report } => {
+                    src.advance(consumed);
+                    if let Some(len) = report {
+                        return Err(FrameError::FrameTooLarge {
+                            len,
+                            max: self.max,
+                            recoverable: true,
+                        });
+                    }
+                    if self.discard.is_some() {
+                        // Waiting for the rest of the oversized frame.
+                        return Ok(None);
+                    }
+                }
+                Step::Partial => {
+                    let pending = src.split().freeze();
+                    return Err(FrameError::PartialFrame {
+                        had: pending.len() as u64,
+                        expected: None,
+                        pending,
                     });
                 }
             }
@@ -395,7 +486,7 @@ impl Scanner {
         delimiter: &[u8],
         dst: &mut BytesMut,
     ) -> Result<()> {
-        self.check_length(payload)?;
+        self.check_length(payload, delimiter)?;
         let start = dst.len();
         dst.reserve(payload.len() + delimiter.len());
         dst.extend_from_slice(payload);
@@ -430,7 +521,7 @@ impl Scanner {
         delimiter: &[u8],
         tail: &mut BytesMut,
     ) -> Result<()> {
-        self.check_length(payload)?;
+        self.check_length(payload, delimiter)?;
         let edge = payload.len().saturating_sub(self.max_delimiter_len - 1);
         // `eof`: only matches wholly inside the payload count here.
         if let Hit::Found { start, .. } = self.search.find(payload, 0, true, &mut 0) {
@@ -458,12 +549,19 @@ impl Scanner {
         }
     }
 
-    /// Refuses a payload over the maximum frame length.
-    fn check_length(&self, payload: &[u8]) -> Result<()> {
-        if payload.len() > self.max {
-            return Err(Error::FrameTooLarge {
-                len: payload.len() as u64,
+    /// Refuses a payload whose decoded frame (with the delimiter, when the
+    /// decoder keeps it) would be over the maximum frame length.
+    fn check_length(&self, payload: &[u8], delimiter: &[u8]) -> Result<()> {
+        let len = if self.strip {
+            payload.len()
+        } else {
+            payload.len().saturating_add(delimiter.len())
+        };
+        if len > self.max {
+            return Err(FrameError::FrameTooLarge {
+                len: len as u64,
                 max: self.max,
+                recoverable: true,
             });
         }
         Ok(())
@@ -472,8 +570,8 @@ impl Scanner {
 
 /// The error for a payload the decoder would not read back whole, because a
 /// delimiter starts at `offset`.
-fn delimiter_in_frame(offset: usize, payload: &[u8]) -> Error {
-    Error::DelimiterInFrame {
+fn delimiter_in_frame(offset: usize, payload: &[u8]) -> FrameError {
+    FrameError::DelimiterInFrame {
         offset,
         len: payload.len(),
     }

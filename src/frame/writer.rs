@@ -1,17 +1,22 @@
 //! [`FrameWriter`]: frames to any blocking [`Write`].
 
-use std::io::{IoSlice, Write};
+use std::io::{self, Write};
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 
+use super::write_buf::WriteBuf;
 use crate::frame::Encoder;
-use crate::{Error, Result, RioError, writen, writen_vectored};
 
 /// Default buffer capacity, and the payload size from which a frame goes out
 /// with a vectored write instead of through the buffer: 8 KiB.
 const DEFAULT_CAPACITY: usize = 8 * 1024;
 
 /// Writes frames to a blocking [`Write`] with an [`Encoder`], buffered.
+///
+/// Any encoder works, a codec of your own included:
+/// [`send`](FrameWriter::send) fails with the encoder's error type
+/// (`E::Error`, [`FrameError`](super::FrameError) for the built-in codecs),
+/// [`flush`](FrameWriter::flush) with an [`io::Error`].
 ///
 /// Small frames are encoded into a buffer that goes out when it holds
 /// `capacity` bytes (8 KiB by default), on [`flush`](FrameWriter::flush),
@@ -33,6 +38,9 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// destructor cannot report errors): call [`flush`](FrameWriter::flush) or
 /// [`into_inner`](FrameWriter::into_inner) first.
 ///
+/// Bytes go out through [`writen`](crate::writen) and
+/// [`writen_vectored`](crate::writen_vectored).
+///
 /// # Examples
 ///
 /// ```
@@ -40,10 +48,10 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// use rionet::frame::{FrameWriter, LengthPrefix};
 ///
 /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
-/// out.send(&b"hello"[..])?;
+/// out.send("hello")?; // any AsRef<[u8]>
 /// out.send(Bytes::from_static(b"world"))?;
 /// assert_eq!(out.into_inner()?, b"\0\0\0\x05hello\0\0\0\x05world");
-/// # Ok::<(), rionet::Error>(())
+/// # Ok::<(), rionet::frame::FrameError>(())
 /// ```
 ///
 /// Over TCP:
@@ -52,11 +60,11 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// use std::net::TcpStream;
 /// use rionet::frame::{FrameWriter, LengthPrefix};
 ///
-/// fn main() -> rionet::Result<()> {
+/// fn main() -> Result<(), rionet::frame::FrameError> {
 ///     let stream = TcpStream::connect("127.0.0.1:15213")?;
 ///     let mut out = FrameWriter::new(stream, LengthPrefix::new());
 ///     for word in ["one", "two", "three"] {
-///         out.send(word.as_bytes())?;
+///         out.send(word)?;
 ///     }
 ///     out.flush()?;
 ///     Ok(())
@@ -70,9 +78,7 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 pub struct FrameWriter<W, E> {
     inner: W,
     encoder: E,
-    buf: BytesMut,
-    tail: BytesMut,
-    capacity: usize,
+    out: WriteBuf,
 }
 
 impl<W: Write, E> FrameWriter<W, E> {
@@ -102,13 +108,10 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// assert_eq!(out.capacity(), 65536);
     /// ```
     pub fn with_capacity(capacity: usize, inner: W, encoder: E) -> Self {
-        let capacity = capacity.max(1);
         FrameWriter {
             inner,
             encoder,
-            buf: BytesMut::with_capacity(capacity),
-            tail: BytesMut::new(),
-            capacity,
+            out: WriteBuf::new(capacity),
         }
     }
 
@@ -119,9 +122,10 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// # Errors
     ///
     /// The encoder's error (the item cannot be framed; nothing is buffered),
-    /// or [`Error::Io`](crate::Error::Io) from the writer: the frame is then
-    /// buffered in full and the bytes the writer did not take are kept, to
-    /// go out with the next `flush`.
+    /// or an I/O error from the writer converted into it
+    /// ([`FrameError::Io`](super::FrameError::Io) for the built-in codecs):
+    /// the frame is then buffered in full and the bytes the writer did not
+    /// take are kept, to go out with the next `flush`.
     ///
     /// # Examples
     ///
@@ -130,51 +134,24 @@ impl<W: Write, E> FrameWriter<W, E> {
     ///
     /// let codec = LengthPrefix::builder().field_len(1).build();
     /// let mut out = FrameWriter::new(Vec::new(), codec);
-    /// assert!(out.send(&[0u8; 300][..]).is_err()); // 300 does not fit a byte
-    /// out.send(&b"ok"[..])?;
+    /// assert!(out.send([0u8; 300]).is_err()); // 300 does not fit a byte
+    /// out.send(b"ok")?;
     /// assert_eq!(out.into_inner()?, b"\x02ok");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
-    pub fn send<I>(&mut self, item: I) -> Result<()>
+    pub fn send<I>(&mut self, item: I) -> Result<(), E::Error>
     where
         E: Encoder<I>,
     {
-        let before = self.buf.len();
-        self.tail.clear();
-        match self
-            .encoder
-            .encode_parts(&item, &mut self.buf, &mut self.tail)
-        {
-            Ok(Some(payload)) if payload.len() >= self.capacity => {
-                let mut tail = std::mem::take(&mut self.tail);
-                let sent = write_parts(&mut self.inner, &mut self.buf, payload, &mut tail);
-                self.tail = tail;
-                return sent;
-            }
-            Ok(Some(payload)) => {
-                self.buf.extend_from_slice(payload);
-                if !self.tail.is_empty() {
-                    self.buf.extend_from_slice(&self.tail);
-                }
-            }
-            Ok(None) => self.encoder.encode(item, &mut self.buf)?,
-            Err(err) => {
-                self.buf.truncate(before);
-                return Err(err);
-            }
-        }
-        if self.buf.len() >= self.capacity {
-            self.write_buffer()?;
-        }
-        Ok(())
+        self.out.send(&mut self.inner, &mut self.encoder, item)
     }
 
     /// Writes out the buffer, then flushes the underlying writer.
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io): the bytes not yet written stay
-    /// buffered; call again to carry on.
+    /// The writer's [`io::Error`]: the bytes not yet written stay buffered;
+    /// call again to carry on.
     ///
     /// # Examples
     ///
@@ -182,27 +159,14 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// use rionet::frame::{FrameWriter, LengthPrefix};
     ///
     /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
-    /// out.send(&b"!"[..])?;
+    /// out.send(b"!")?;
     /// assert!(out.get_ref().is_empty());
     /// out.flush()?;
     /// assert_eq!(out.get_ref().len(), 5);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
-    pub fn flush(&mut self) -> Result<()> {
-        self.write_buffer()?;
-        self.inner.flush()?;
-        Ok(())
-    }
-
-    /// Writes the buffer out, keeping what the writer did not take.
-    fn write_buffer(&mut self) -> Result<()> {
-        let (written, result) = moved(writen(&mut self.inner, &self.buf), self.buf.len());
-        self.buf.advance(written);
-        if self.buf.is_empty() {
-            // The next frames start at the front of the allocation again.
-            self.buf.clear();
-        }
-        result
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush(&mut self.inner)
     }
 
     /// The buffer size, which is also the payload size from which frames
@@ -216,7 +180,7 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// assert_eq!(FrameWriter::new(Vec::new(), LengthPrefix::new()).capacity(), 8192);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.out.capacity()
     }
 
     /// The bytes encoded but not yet written.
@@ -227,12 +191,12 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// use rionet::frame::{FrameWriter, LengthPrefix};
     ///
     /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
-    /// out.send(&b"!"[..])?;
+    /// out.send(b"!")?;
     /// assert_eq!(out.buffer(), b"\0\0\0\x01!");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn buffer(&self) -> &[u8] {
-        &self.buf
+        self.out.buffer()
     }
 
     /// The underlying writer.
@@ -259,9 +223,9 @@ impl<W: Write, E> FrameWriter<W, E> {
     ///
     /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
     /// out.get_mut().extend_from_slice(b"HELLO\n"); // a preamble
-    /// out.send(&b"!"[..])?;
+    /// out.send(b"!")?;
     /// assert_eq!(out.into_inner()?, b"HELLO\n\0\0\0\x01!");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
@@ -299,9 +263,9 @@ impl<W: Write, E> FrameWriter<W, E> {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io) from the flush; the writer and the
-    /// unsent bytes are dropped then (use [`flush`](FrameWriter::flush)
-    /// first to keep them on error).
+    /// The [`io::Error`] of the flush; the writer and the unsent bytes are
+    /// dropped then (use [`flush`](FrameWriter::flush) first to keep them on
+    /// error).
     ///
     /// # Examples
     ///
@@ -309,11 +273,11 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// use rionet::frame::{FrameWriter, LengthPrefix};
     ///
     /// let mut out = FrameWriter::new(Vec::new(), LengthPrefix::new());
-    /// out.send(&b"!"[..])?;
+    /// out.send(b"!")?;
     /// assert_eq!(out.into_inner()?.len(), 5);
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
-    pub fn into_inner(mut self) -> Result<W> {
+    pub fn into_inner(mut self) -> io::Result<W> {
         self.flush()?;
         Ok(self.inner)
     }
@@ -327,54 +291,13 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// use rionet::frame::{FrameWriter, LengthPrefix};
     ///
     /// let mut out = FrameWriter::new(Vec::<u8>::new(), LengthPrefix::new());
-    /// out.send(&b"!"[..])?;
+    /// out.send(b"!")?;
     /// let (inner, _codec, unsent) = out.into_parts();
     /// assert!(inner.is_empty());
     /// assert_eq!(&unsent[..], b"\0\0\0\x01!");
-    /// # Ok::<(), rionet::Error>(())
+    /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn into_parts(self) -> (W, E, BytesMut) {
-        (self.inner, self.encoder, self.buf)
-    }
-}
-
-/// Writes `buf ++ payload ++ tail` with vectored writes until all of it is
-/// taken. `buf` ends empty on success; on error it holds exactly the bytes
-/// not taken (copying the rest of `payload` there).
-fn write_parts<W: Write>(
-    inner: &mut W,
-    buf: &mut BytesMut,
-    payload: &[u8],
-    tail: &mut BytesMut,
-) -> Result<()> {
-    let total = buf.len() + payload.len() + tail.len();
-    let mut slices = [IoSlice::new(buf), IoSlice::new(payload), IoSlice::new(tail)];
-    let (written, result) = moved(writen_vectored(inner, &mut slices), total);
-    if result.is_ok() {
-        buf.clear();
-        return Ok(());
-    }
-    // Keep exactly the bytes not taken, in order.
-    let from_buf = written.min(buf.len());
-    buf.advance(from_buf);
-    let written = written - from_buf;
-    let from_payload = written.min(payload.len());
-    buf.extend_from_slice(&payload[from_payload..]);
-    buf.extend_from_slice(&tail[written - from_payload..]);
-    result
-}
-
-/// Splits the outcome of a robust write of `total` bytes into how many
-/// bytes it moved and its result, with the underlying I/O error as
-/// [`Error::Io`] (the bytes not moved stay buffered, so the count is ours
-/// to keep, not the caller's).
-fn moved(result: Result<(), RioError>, total: usize) -> (usize, Result<()>) {
-    match result {
-        Ok(()) => (total, Ok(())),
-        Err(RioError::PartialIo {
-            transferred,
-            source,
-        }) => (transferred, Err(Error::Io(source))),
-        Err(other) => (0, Err(other.into())),
+        (self.inner, self.encoder, self.out.into_buffer())
     }
 }

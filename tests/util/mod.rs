@@ -7,6 +7,8 @@ use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
+use rionet::frame::FrameError;
+
 /// Read and write timeout for every blocking socket a test opens.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -167,22 +169,28 @@ pub fn tcp_pair() -> (TcpStream, TcpStream) {
 /// `Ok(None)` and `decode_eof` at the end until it does too. Returns every
 /// outcome, frames and errors, in order. Panics if the decoder stops making
 /// progress.
-pub fn decode_in_pieces<D: rionet::frame::Decoder>(
+pub fn decode_in_pieces<D>(
     decoder: &mut D,
     data: &[u8],
     cuts: &[usize],
-) -> Vec<rionet::Result<bytes::Bytes>> {
+) -> Vec<Result<bytes::Bytes, FrameError>>
+where
+    D: rionet::frame::Decoder<Item = bytes::Bytes, Error = FrameError>,
+{
     let mut reader = ScriptedReader::split_at(data, cuts);
     decode_reader(decoder, &mut reader, data.len().max(1))
 }
 
 /// Reads `reader` to its end in reads of at most `chunk` bytes, decoding as
 /// [`decode_in_pieces`] does; `Interrupted` is retried, other read errors panic.
-pub fn decode_reader<D: rionet::frame::Decoder, R: Read>(
+pub fn decode_reader<D, R: Read>(
     decoder: &mut D,
     reader: &mut R,
     chunk: usize,
-) -> Vec<rionet::Result<bytes::Bytes>> {
+) -> Vec<Result<bytes::Bytes, FrameError>>
+where
+    D: rionet::frame::Decoder<Item = bytes::Bytes, Error = FrameError>,
+{
     let mut out = Vec::new();
     let mut buf = bytes::BytesMut::new();
     let mut scratch = vec![0u8; chunk];
@@ -224,23 +232,20 @@ pub fn decode_reader<D: rionet::frame::Decoder, R: Read>(
 pub enum Event {
     /// A frame.
     Frame(Vec<u8>),
-    /// `Error::FrameTooLarge` with this `len`.
+    /// `FrameError::FrameTooLarge` with this `len`.
     TooLarge(u64),
-    /// `Error::FrameSkipped` with this `len`.
-    Skipped(u64),
-    /// `Error::PartialFrame` with these pending bytes.
+    /// `FrameError::PartialFrame` with these pending bytes.
     Partial(Vec<u8>),
 }
 
 /// The outcomes of [`decode_in_pieces`] as [`Event`]s; panics on any other error.
-pub fn events(outcomes: Vec<rionet::Result<bytes::Bytes>>) -> Vec<Event> {
+pub fn events(outcomes: Vec<Result<bytes::Bytes, FrameError>>) -> Vec<Event> {
     outcomes
         .into_iter()
         .map(|outcome| match outcome {
             Ok(frame) => Event::Frame(frame.to_vec()),
-            Err(rionet::Error::FrameTooLarge { len, .. }) => Event::TooLarge(len),
-            Err(rionet::Error::FrameSkipped { len, .. }) => Event::Skipped(len),
-            Err(rionet::Error::PartialFrame { pending }) => Event::Partial(pending.to_vec()),
+            Err(FrameError::FrameTooLarge { len, .. }) => Event::TooLarge(len),
+            Err(FrameError::PartialFrame { pending, .. }) => Event::Partial(pending.to_vec()),
             Err(e) => panic!("unexpected error: {e}"),
         })
         .collect()
@@ -248,9 +253,10 @@ pub fn events(outcomes: Vec<rionet::Result<bytes::Bytes>>) -> Vec<Event> {
 
 /// A naive model of a delimiter framer over a whole stream: the frame ends
 /// at the earliest offset where a delimiter matches, the longest one on a
-/// tie; a payload over `max` is one oversize event with its full length
-/// (`TooLarge` under `Oversize::Error`, `Skipped` under `Skip`); bytes after
-/// the last delimiter are `Partial` (or oversize, if over `max`).
+/// tie; a frame over `max` (counted as handed back: with its delimiter when
+/// it is kept) is one `TooLarge` event with its full length under
+/// `Oversize::Error`, and no event but a count in `skipped` under `Skip`;
+/// bytes after the last delimiter are `Partial` (or oversize, if over `max`).
 pub fn naive_delimited(
     data: &[u8],
     delimiters: &[&[u8]],
@@ -258,13 +264,18 @@ pub fn naive_delimited(
     max: usize,
     skip: bool,
 ) -> Vec<Event> {
-    let oversize = |len: usize| {
-        if skip {
-            Event::Skipped(len as u64)
-        } else {
-            Event::TooLarge(len as u64)
-        }
-    };
+    naive_delimited_counted(data, delimiters, strip, max, skip).0
+}
+
+/// [`naive_delimited`] and the frames and bytes it skipped.
+pub fn naive_delimited_counted(
+    data: &[u8],
+    delimiters: &[&[u8]],
+    strip: bool,
+    max: usize,
+    skip: bool,
+) -> (Vec<Event>, u64, u64) {
+    let (mut skipped_frames, mut skipped_bytes) = (0u64, 0u64);
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < data.len() {
@@ -279,25 +290,31 @@ pub fn naive_delimited(
         match found {
             Some((p, len)) => {
                 let end = if strip { p } else { p + len };
-                out.push(if p - pos > max {
-                    oversize(p - pos)
+                if end - pos <= max {
+                    out.push(Event::Frame(data[pos..end].to_vec()));
+                } else if skip {
+                    skipped_frames += 1;
+                    skipped_bytes += (p + len - pos) as u64;
                 } else {
-                    Event::Frame(data[pos..end].to_vec())
-                });
+                    out.push(Event::TooLarge((end - pos) as u64));
+                }
                 pos = p + len;
             }
             None => {
                 let rest = data.len() - pos;
-                out.push(if rest > max {
-                    oversize(rest)
+                if rest <= max {
+                    out.push(Event::Partial(data[pos..].to_vec()));
+                } else if skip {
+                    skipped_frames += 1;
+                    skipped_bytes += rest as u64;
                 } else {
-                    Event::Partial(data[pos..].to_vec())
-                });
+                    out.push(Event::TooLarge(rest as u64));
+                }
                 pos = data.len();
             }
         }
     }
-    out
+    (out, skipped_frames, skipped_bytes)
 }
 
 /// Checks decoder `events` against `model` events: equal, except that a
@@ -365,16 +382,16 @@ pub struct Encoded {
     pub wire: bytes::BytesMut,
     /// The frames the encoder accepted, in order.
     pub accepted: Vec<Vec<u8>>,
-    /// The refused frames, with the offset their `Error::DelimiterInFrame` names.
+    /// The refused frames, with the offset their `FrameError::DelimiterInFrame` names.
     pub refused: Vec<(Vec<u8>, usize)>,
 }
 
 /// Encodes `frames` one after the other into one buffer. Checks that a
-/// refusal (`Error::DelimiterInFrame`) wrote nothing and names the frame's
+/// refusal (`FrameError::DelimiterInFrame`) wrote nothing and names the frame's
 /// length; panics on any other error.
 pub fn encode_frames<E>(encoder: &mut E, frames: &[Vec<u8>]) -> Encoded
 where
-    E: for<'a> rionet::frame::Encoder<&'a [u8]>,
+    E: for<'a> rionet::frame::Encoder<&'a [u8], Error = FrameError>,
 {
     let mut out = Encoded {
         wire: bytes::BytesMut::new(),
@@ -385,7 +402,7 @@ where
         let before = out.wire.clone();
         match encoder.encode(&frame[..], &mut out.wire) {
             Ok(()) => out.accepted.push(frame.clone()),
-            Err(rionet::Error::DelimiterInFrame { offset, len }) => {
+            Err(FrameError::DelimiterInFrame { offset, len }) => {
                 assert_eq!(len, frame.len());
                 assert!(offset <= len, "offset {offset} past a {len}-byte frame");
                 assert_eq!(out.wire, before, "a refused frame was written");
@@ -422,6 +439,7 @@ pub fn encode_both_ways<I, E>(
 ) -> (Result<Vec<u8>, String>, Result<Vec<u8>, String>)
 where
     E: rionet::frame::Encoder<I> + Clone,
+    E::Error: std::fmt::Debug,
 {
     // Start with bytes in every buffer: encoders append, and on error
     // leave them as they were.
