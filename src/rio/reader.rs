@@ -225,7 +225,9 @@ impl<R: Read> RioReader<R> {
     ///   mid-line (a timeout, [`WouldBlock`](std::io::ErrorKind::WouldBlock)
     ///   on a nonblocking socket), the partial line stays buffered
     ///   ([`buffer`](RioReader::buffer) shows it) and the next call
-    ///   resumes it; nothing is lost.
+    ///   resumes it; nothing is lost. An over-long line cut mid-discard is
+    ///   not buffered: [`discarding`](RioReader::discarding) counts the
+    ///   bytes it dropped.
     ///
     /// # Examples
     ///
