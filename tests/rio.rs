@@ -1000,10 +1000,90 @@ proptest! {
                 }
             }
         }
+        // A line read cut mid-discard dropped the line's first bytes: the
+        // reader must count every one of them, and only then.
+        let dropped = r.discarding().map_or(0, |n| n as usize);
+        prop_assert!(dropped == 0 || pending_long, "discard pending with no line pending");
+        let line = memchr_pos(rest).map_or(rest.len(), |i| i + 1);
+        prop_assert!(dropped <= line, "dropped {} bytes of a {}-byte line", dropped, line);
         let (mut inner, mut buffered) = r.into_parts();
         unblock(100, || Ok(inner.read_to_end(&mut buffered)?)).unwrap();
-        prop_assert_eq!(&buffered[..], rest);
+        prop_assert_eq!(&buffered[..], &rest[dropped..]);
     }
+}
+
+/// The case proptest found (tests/rio.proptest-regressions, f2406ea5): the
+/// last line read is cut by `WouldBlock` after it has discarded the whole
+/// over-long last line. `into_parts` then hands back nothing, and before
+/// `discarding` existed nothing said that 11 bytes had been dropped.
+#[test]
+fn into_parts_after_a_cut_discard_says_what_was_dropped() {
+    let a = |n| vec![b'a'; n];
+    let input = [
+        a(47),
+        vec![0, b'a', b'a', b'\n'],
+        vec![0, b'a', 0, b'a', 0, b'a', b'\n'],
+        a(38),
+        vec![b'\n'],
+        a(35),
+        vec![b'\n'],
+        a(11),
+    ]
+    .concat();
+    let reader = ScriptedReader::new([
+        data(&input[..1]),
+        data(&input[1..2]),
+        data(&input[2..3]),
+        fail(ErrorKind::Interrupted),
+        data(&input[3..]),
+        fail(ErrorKind::WouldBlock),
+    ]);
+    let mut r = RioReader::with_capacity(1, reader);
+    r.max_line(1);
+    let mut line = Vec::new();
+    for want in [51, 7] {
+        assert_eq!(
+            too_long(&r.readlineb(&mut line).unwrap_err()),
+            Some((want, 1))
+        );
+    }
+    assert_eq!(r.readnb(&mut []).unwrap(), 0);
+    for want in [39, 36] {
+        assert_eq!(
+            too_long(&r.readlineb(&mut line).unwrap_err()),
+            Some((want, 1))
+        );
+    }
+    assert_eq!(r.discarding(), None);
+    let err = r.readlineb(&mut line).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    assert!(line.is_empty());
+    // All 11 bytes of the last line were read and dropped, and it says so.
+    assert_eq!(r.discarding(), Some(11));
+    let (mut inner, mut buffered) = r.into_parts();
+    inner.read_to_end(&mut buffered).unwrap();
+    assert!(buffered.is_empty());
+}
+
+/// A raw read after the same cut finishes the discard and reports the line;
+/// the count is then gone.
+#[test]
+fn a_cut_discard_is_counted_until_a_read_reports_it() {
+    let reader = ScriptedReader::new([
+        data(b"0123"),
+        fail(ErrorKind::WouldBlock),
+        data(b"45\nok\n"),
+    ]);
+    let mut r = RioReader::with_capacity(2, reader);
+    r.max_line(2);
+    let err = r.read_line_slice().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    assert_eq!(r.discarding(), Some(4));
+    let mut buf = [0u8; 3];
+    assert_eq!(too_long(&r.readnb(&mut buf).unwrap_err()), Some((7, 2)));
+    assert_eq!(r.discarding(), None);
+    assert_eq!(r.readnb(&mut buf).unwrap(), 3);
+    assert_eq!(&buf, b"ok\n");
 }
 
 // ------------------------------------------------------------- loopback

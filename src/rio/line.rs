@@ -134,6 +134,15 @@ impl LineScanner {
         }
     }
 
+    /// How many bytes of an over-long line a cut discard has dropped so
+    /// far (its kept head included), if a discard is pending.
+    pub(super) fn discarding(&self) -> Option<u64> {
+        match self.state {
+            LineState::Skipping(skipping) => Some(skipping.seen),
+            _ => None,
+        }
+    }
+
     /// How many buffered bytes are known to hold no `\n`.
     #[cfg(test)]
     pub(super) fn scanned(&self) -> usize {

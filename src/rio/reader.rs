@@ -225,7 +225,9 @@ impl<R: Read> RioReader<R> {
     ///   mid-line (a timeout, [`WouldBlock`](std::io::ErrorKind::WouldBlock)
     ///   on a nonblocking socket), the partial line stays buffered
     ///   ([`buffer`](RioReader::buffer) shows it) and the next call
-    ///   resumes it; nothing is lost.
+    ///   resumes it; nothing is lost. An over-long line cut mid-discard is
+    ///   not buffered: [`discarding`](RioReader::discarding) counts the
+    ///   bytes it dropped.
     ///
     /// # Examples
     ///
@@ -315,6 +317,46 @@ impl<R: Read> RioReader<R> {
     pub fn truncated(&self) -> Option<u64> {
         self.lines.truncated()
     }
+
+    /// How many bytes of an over-long line were dropped by a line read that
+    /// an I/O error (say [`WouldBlock`](io::ErrorKind::WouldBlock)) cut in
+    /// the middle of the line's discard; `None` when no discard is pending.
+    ///
+    /// The count covers the line from its first byte (a kept head
+    /// included). While it is `Some`, the next read of any kind finishes the
+    /// discard, and [`into_parts`](RioReader::into_parts) or
+    /// [`into_inner`](RioReader::into_inner) hand back the stream from the
+    /// first byte after those dropped ones: the rest of that line comes
+    /// first. Check it before taking the reader apart, or those bytes are
+    /// lost unnoticed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::{self, Read};
+    ///
+    /// /// Hands out its bytes once, then `WouldBlock`.
+    /// struct Once(Option<&'static [u8]>);
+    /// impl Read for Once {
+    ///     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    ///         let Some(data) = self.0.take() else {
+    ///             return Err(io::ErrorKind::WouldBlock.into());
+    ///         };
+    ///         buf[..data.len()].copy_from_slice(data);
+    ///         Ok(data.len())
+    ///     }
+    /// }
+    ///
+    /// let mut rio = rionet::RioReader::new(Once(Some(b"0123456789")));
+    /// rio.max_line(4);
+    /// assert!(rio.read_line_slice().is_err()); // WouldBlock mid-discard
+    /// assert_eq!(rio.discarding(), Some(10));
+    /// let (_inner, buffered) = rio.into_parts();
+    /// assert!(buffered.is_empty()); // the 10 bytes are gone, as counted
+    /// ```
+    pub fn discarding(&self) -> Option<u64> {
+        self.lines.discarding()
+    }
 }
 
 impl<R> RioReader<R> {
@@ -400,6 +442,10 @@ impl<R> RioReader<R> {
     /// The inner reader and the bytes read from it but not yet returned, in
     /// stream order: the unread stream is those bytes followed by the
     /// reader.
+    ///
+    /// Except for a pending discard: if [`discarding`](RioReader::discarding)
+    /// is `Some(n)`, the first `n` bytes of an over-long line are gone and
+    /// the rest of that line comes first.
     ///
     /// # Examples
     ///
