@@ -42,7 +42,7 @@ impl Site {
 }
 
 /// Serves requests on `stream` until it is done.
-pub fn serve(site: &Site, stream: TcpStream) {
+pub fn serve(site: &Site, stream: &TcpStream) {
     if site.limits.apply(&stream).is_err() {
         return;
     }
@@ -51,7 +51,7 @@ pub fn serve(site: &Site, stream: TcpStream) {
     let mut first = true;
     loop {
         if !out.is_empty() && (out.len() >= FLUSH_AT || !has_complete_head(rio.buffer())) {
-            if (&stream).write_all(&out).is_err() {
+            if (&*stream).write_all(&out).is_err() {
                 return;
             }
             out.clear();
@@ -78,7 +78,7 @@ pub fn serve(site: &Site, stream: TcpStream) {
         first = false;
         if request.content_length > 0 {
             if (rio.buffer().len() as u64) < request.content_length {
-                if (&stream).write_all(&out).is_err() {
+                if (&*stream).write_all(&out).is_err() {
                     return;
                 }
                 out.clear();
@@ -96,7 +96,7 @@ pub fn serve(site: &Site, stream: TcpStream) {
 }
 
 /// Answers a connection over the limit with 503 and closes it.
-pub fn refuse_busy(site: &Site, stream: TcpStream) {
+pub fn refuse_busy(site: &Site, stream: &TcpStream) {
     if site.limits.apply(&stream).is_ok() {
         let mut out = Vec::new();
         write_error(&mut out, Status::ServiceUnavailable, true, false, 1);

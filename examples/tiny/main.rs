@@ -78,8 +78,8 @@ fn main() {
     let site = Arc::new(Site::new(root, limits));
     let slots = Arc::new(ConnectionLimit::new(limits.max_connections));
     let served = Server::new(listener).serve(move |stream, _peer| match slots.try_enter() {
-        Some(_slot) => conn::serve(&site, stream),
-        None => conn::refuse_busy(&site, stream),
+        Some(_slot) => conn::serve(&site, stream.get_ref()),
+        None => conn::refuse_busy(&site, stream.get_ref()),
     });
     if let Err(err) = served {
         common::fail("tiny", err);
