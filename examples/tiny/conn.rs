@@ -43,10 +43,10 @@ impl Site {
 
 /// Serves requests on `stream` until it is done.
 pub fn serve(site: &Site, stream: &TcpStream) {
-    if site.limits.apply(&stream).is_err() {
+    if site.limits.apply(stream).is_err() {
         return;
     }
-    let mut rio = RioReader::new(DeadlineReader::new(&stream, site.limits.head_timeout));
+    let mut rio = RioReader::new(DeadlineReader::new(stream, site.limits.head_timeout));
     let mut out = Vec::with_capacity(16 * 1024);
     let mut first = true;
     loop {
@@ -58,21 +58,21 @@ pub fn serve(site: &Site, stream: &TcpStream) {
         }
         let request = match read_head(&mut rio) {
             Ok(request) => request,
-            Err(HeadError::Closed) => return close(&stream, &out, Duration::ZERO),
+            Err(HeadError::Closed) => return close(stream, &out, Duration::ZERO),
             Err(HeadError::Io) => return,
             Err(HeadError::TimedOut { started }) => {
                 if started || first {
                     write_error(&mut out, Status::RequestTimeout, true, false, 1);
                 }
-                return close(&stream, &out, LINGER);
+                return close(stream, &out, LINGER);
             }
             Err(HeadError::Reject(status)) => {
                 write_error(&mut out, status, true, false, 1);
-                return close(&stream, &out, LINGER);
+                return close(stream, &out, LINGER);
             }
             Err(HeadError::RejectHead(status)) => {
                 write_error(&mut out, status, false, false, 1);
-                return close(&stream, &out, LINGER);
+                return close(stream, &out, LINGER);
             }
         };
         first = false;
@@ -87,9 +87,9 @@ pub fn serve(site: &Site, stream: &TcpStream) {
                 return;
             }
         }
-        let keep_alive = respond(site, &request, &mut out, &stream);
+        let keep_alive = respond(site, &request, &mut out, stream);
         if !keep_alive {
-            return close(&stream, &out, LINGER);
+            return close(stream, &out, LINGER);
         }
         rio.get_mut().restart(site.limits.head_timeout);
     }
@@ -97,10 +97,10 @@ pub fn serve(site: &Site, stream: &TcpStream) {
 
 /// Answers a connection over the limit with 503 and closes it.
 pub fn refuse_busy(site: &Site, stream: &TcpStream) {
-    if site.limits.apply(&stream).is_ok() {
+    if site.limits.apply(stream).is_ok() {
         let mut out = Vec::new();
         write_error(&mut out, Status::ServiceUnavailable, true, false, 1);
-        close(&stream, &out, BUSY_LINGER);
+        close(stream, &out, BUSY_LINGER);
     }
 }
 
