@@ -65,15 +65,25 @@ impl Value for OverloadPolicy {
 }
 
 /// A number of seconds above 0 (`30`, `0.5`): a socket timeout of 0 would
-/// mean "none".
+/// mean "none". At most `Seconds::MAX` (about 31 years), so that "now plus
+/// it" is always a valid `Instant`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seconds(pub Duration);
+
+impl Seconds {
+    /// The largest value taken: 10^9 seconds.
+    pub const MAX: Duration = Duration::from_secs(1_000_000_000);
+}
 
 impl Value for Seconds {
     fn parse(name: &str, text: &str) -> Result<Self, String> {
         match Duration::parse(name, text)? {
             Duration::ZERO => Err(format!(
                 "{name} {text} is out of range: must be more than 0 seconds"
+            )),
+            secs if secs > Seconds::MAX => Err(format!(
+                "{name} {text} is out of range: at most {} seconds",
+                Seconds::MAX.as_secs()
             )),
             secs => Ok(Seconds(secs)),
         }

@@ -600,6 +600,11 @@ fn bad_arguments_say_what_is_wrong_and_exit_2() {
         ),
         (
             "echoserver",
+            &["--stats", "1e18"],
+            "--stats 1e18 is out of range: at most 1000000000 seconds",
+        ),
+        (
+            "echoserver",
             &["--line-timeout=soon"],
             "--line-timeout \"soon\" is not a number of seconds",
         ),
