@@ -15,30 +15,32 @@
 // frame timeout, however slowly its bytes trickle in (a deadline from its
 // first byte, `FrameReader::read_frame_by`); a frame over the maximum ends
 // the session with an error; at most --max-connections clients are served
-// at once (the next ones wait in the listen backlog). The maximum frame and
-// the connection limit bound its worst-case memory: `--help` states the
-// bound and the start-up lines print it for the settings in force.
+// at once (the next ones wait in the listen backlog, or get a `busy` frame
+// with --overload refuse). The maximum frame and the connection limit bound
+// its worst-case memory: `--help` states the bound and the `limits:` line
+// printed at start gives it for the settings in force.
 
 mod common;
 
 use std::io;
 use std::net::SocketAddr;
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::NonZeroU32;
 use std::process;
 use std::sync::Arc;
+use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Cli, Stop};
+use common::{Cli, OverloadPolicy, Seconds, ServerArgs};
 use rionet::frame::{FrameReader, FrameWriter, LengthPrefix};
-use rionet::{Server, TimedStream};
+use rionet::{Overload, Server, ServerHandle, TimedStream};
 
 const PROGRAM: &str = "frameserver";
 
-/// Defaults, printed by `--help` and at start.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Defaults of frameserver's own options, shown by `--help` and at start;
+/// the idle timeout and the connection limit are every server's
+/// (`common::ServerArgs`).
 const FRAME_TIMEOUT: Duration = Duration::from_secs(10);
-const MAX_FRAME: u32 = 1 << 20;
-const MAX_CONNECTIONS: usize = 128;
+const MAX_FRAME: u32 = 256 * 1024;
 
 /// The length header, in bytes.
 const HEADER: u64 = 4;
@@ -46,30 +48,26 @@ const HEADER: u64 = 4;
 const READ_CHUNK: u64 = 64 * 1024;
 const SEND_BUFFER: u64 = 8 * 1024;
 
-/// What one connection's frames can hold at most, per the `FrameReader`
+/// What one connection's frame buffers hold at most, per the `FrameReader`
 /// docs: the memory it touches stays within twice the bytes of the frame
 /// arriving (header included) plus one read chunk; add the send buffer.
 fn per_connection(max_frame: u32) -> u64 {
     2 * (u64::from(max_frame) + HEADER) + READ_CHUNK + SEND_BUFFER
 }
 
+/// The worst case of all connections' frame buffers together.
+fn memory_bound(max_connections: usize, max_frame: u32) -> u128 {
+    max_connections as u128 * u128::from(per_connection(max_frame))
+}
+
 fn mib(bytes: u128) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 
-/// The settings in force.
-struct Config {
-    idle_timeout: Duration,
-    frame_timeout: Duration,
-    max_frame: u32,
-    max_connections: usize,
-}
-
-impl Config {
-    /// The worst case of all connections' frame buffers together.
-    fn memory_bound(&self) -> u128 {
-        self.max_connections as u128 * u128::from(per_connection(self.max_frame))
-    }
+/// frameserver's own settings.
+struct Frames {
+    timeout: Duration,
+    max: u32,
 }
 
 fn about() -> &'static str {
@@ -81,14 +79,8 @@ dropped; a frame that has started must be complete within the frame timeout.
 Memory: a connection's frame buffers hold at most 2 x (max frame + 4) + 72 KiB
 (a frame arriving, one 64 KiB read chunk, the 8 KiB send buffer), so the worst
 case is max connections x (2 x (max frame + 4) + 72 KiB): {} with the
-defaults. Connections beyond the limit wait in the listen backlog.",
-        mib(Config {
-            idle_timeout: IDLE_TIMEOUT,
-            frame_timeout: FRAME_TIMEOUT,
-            max_frame: MAX_FRAME,
-            max_connections: MAX_CONNECTIONS,
-        }
-        .memory_bound())
+defaults.",
+        mib(memory_bound(common::MAX_CONNECTIONS, MAX_FRAME))
     );
     // Built once, for the one parser of this process.
     Box::leak(text.into_boxed_str())
@@ -96,18 +88,12 @@ defaults. Connections beyond the limit wait in the listen backlog.",
 
 fn main() {
     let mut cli = Cli::new(PROGRAM, about());
-    let server_spec = common::ServerArgs::declare(&mut cli);
-    let idle = cli.option(
-        "--idle-timeout",
-        "SECS",
-        "drop a client silent between frames this long",
-        IDLE_TIMEOUT,
-    );
-    let frame = cli.option(
+    let server_spec = ServerArgs::declare(&mut cli);
+    let frame_timeout = cli.option(
         "--frame-timeout",
         "SECS",
-        "a frame that has started must be complete within this",
-        FRAME_TIMEOUT,
+        "drop a client whose frame is not complete SECS seconds after its first byte",
+        Seconds(FRAME_TIMEOUT),
     );
     let max_frame = cli.option(
         "--max-frame",
@@ -115,36 +101,19 @@ fn main() {
         "the longest frame, header excluded; a longer one ends the session",
         NonZeroU32::new(MAX_FRAME).expect("not 0"),
     );
-    let max_connections = cli.option(
-        "--max-connections",
-        "N",
-        "serve at most N clients at once",
-        NonZeroUsize::new(MAX_CONNECTIONS).expect("not 0"),
-    );
-    let synopsis = cli.synopsis();
     let mut m = cli.parse_env();
     let args = server_spec.take(&mut m);
-    let config = Config {
-        idle_timeout: positive(m.take(idle), "--idle-timeout", &synopsis),
-        frame_timeout: positive(m.take(frame), "--frame-timeout", &synopsis),
-        max_frame: m.take(max_frame).get(),
-        max_connections: m.take(max_connections).get(),
+    let frames = Frames {
+        timeout: m.take(frame_timeout).0,
+        max: m.take(max_frame).get(),
     };
-    serve(&args, config)
+    serve(&args, frames)
 }
 
-/// `secs`, or exit 2 if it is zero (a socket refuses a zero timeout).
-fn positive(secs: Duration, name: &str, synopsis: &str) -> Duration {
-    if secs.is_zero() {
-        Stop::Bad(format!(
-            "{PROGRAM}: {name} 0 is out of range: must be more than 0 seconds\nusage: {synopsis}\n(`{PROGRAM} --help` says more)\n"
-        ))
-        .exit()
-    }
-    secs
-}
-
-fn serve(args: &common::ServerArgs, config: Config) -> ! {
+/// `common::serve` with frameserver's limits line: listens, prints
+/// `listening on ADDR (MODE)` and the limits in force (the memory bound
+/// included), serves until the listener fails.
+fn serve(args: &ServerArgs, frames: Frames) -> ! {
     let listener =
         rionet::open_listenfd(args.port).unwrap_or_else(|err| common::fail(PROGRAM, err));
     let addr = listener
@@ -152,9 +121,13 @@ fn serve(args: &common::ServerArgs, config: Config) -> ! {
         .unwrap_or_else(|err| common::fail(PROGRAM, err));
     let mut server = Server::new(listener);
     server
-        .read_timeout(Some(config.idle_timeout))
+        .read_timeout(Some(args.idle_timeout))
         .write_timeout(Some(common::WRITE_TIMEOUT))
-        .max_connections(config.max_connections);
+        .max_connections(args.max_connections)
+        .overload(match args.overload {
+            OverloadPolicy::Wait => Overload::Wait,
+            OverloadPolicy::Refuse => Overload::RefuseWith(busy_frame().into()),
+        });
     match args.pool {
         Some(workers) => {
             server.pool(workers);
@@ -165,26 +138,70 @@ fn serve(args: &common::ServerArgs, config: Config) -> ! {
         None => common::log(format_args!("listening on {addr} (a thread per client)")),
     }
     common::log(format_args!(
-        "idle timeout {:?}, frame timeout {:?}, frames up to {} bytes, at most {} connections: at most {} of frame buffers",
-        config.idle_timeout,
-        config.frame_timeout,
-        config.max_frame,
-        config.max_connections,
-        mib(config.memory_bound())
+        "limits: idle timeout {:?}, frame timeout {:?}, write timeout {:?}, frames up to {} bytes, at most {} connections, then {}: at most {} of frame buffers",
+        args.idle_timeout,
+        frames.timeout,
+        common::WRITE_TIMEOUT,
+        frames.max,
+        args.max_connections,
+        match args.overload {
+            OverloadPolicy::Wait => "wait",
+            OverloadPolicy::Refuse => "refuse",
+        },
+        mib(memory_bound(args.max_connections, frames.max))
     ));
-    let config = Arc::new(config);
-    let result = server.serve(move |stream, peer| echo_frames(&stream, peer, &config));
+    if let Some(every) = args.stats {
+        let handle = server
+            .handle()
+            .unwrap_or_else(|err| common::fail(PROGRAM, err));
+        let spawned = thread::Builder::new()
+            .name("stats".into())
+            .spawn(move || print_stats(&handle, every));
+        if let Err(err) = spawned {
+            common::fail(
+                PROGRAM,
+                format_args!("cannot start the stats thread: {err}"),
+            );
+        }
+    }
+    let frames = Arc::new(frames);
+    let result = server.serve(move |stream, peer| echo_frames(&stream, peer, &frames));
     match result {
         Ok(()) => process::exit(0),
         Err(err) => common::fail(PROGRAM, err),
     }
 }
 
-fn echo_frames(stream: &TimedStream, peer: SocketAddr, config: &Config) {
+/// What a refused client reads: the busy line as one frame (its client
+/// speaks frames, not lines).
+fn busy_frame() -> Vec<u8> {
+    let text = common::BUSY_LINE.trim_end().as_bytes();
+    let mut frame = (text.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(text);
+    frame
+}
+
+/// Prints the counters every `every`, forever (the process ends with the
+/// server).
+fn print_stats(handle: &ServerHandle, every: Duration) {
+    loop {
+        thread::sleep(every);
+        common::log(format_args!(
+            "stats: accepted {}, active {}, refused {}, timed out {}, panicked {}",
+            handle.accepted(),
+            handle.active(),
+            handle.refused(),
+            handle.timed_out(),
+            handle.panicked()
+        ));
+    }
+}
+
+fn echo_frames(stream: &TimedStream, peer: SocketAddr, frames_cfg: &Frames) {
     common::log(format_args!("{peer}: connected"));
     let codec = || {
         LengthPrefix::builder()
-            .max_frame_len(config.max_frame as usize)
+            .max_frame_len(frames_cfg.max as usize)
             .build()
     };
     let mut frames = FrameReader::new(stream, codec());
@@ -200,7 +217,7 @@ fn echo_frames(stream: &TimedStream, peer: SocketAddr, config: &Config) {
                 Err(err) => break format!("dropped ({err})"),
             }
         }
-        let frame = match frames.read_frame_by(Instant::now() + config.frame_timeout) {
+        let frame = match frames.read_frame_by(Instant::now() + frames_cfg.timeout) {
             Ok(Some(frame)) => frame,
             Ok(None) => break "closed".to_string(),
             Err(err) => break format!("dropped ({err})"),

@@ -11,32 +11,41 @@
 // Chinese text, emoji with skin tones or ZWJ sequences, and flags come back
 // whole. A line that is not UTF-8, or over 64 KiB, gets an `error: ...`
 // reply and the session goes on; `bye` (or a line starting with ESC) ends it.
+//
+// It takes echoserver's limits (`--help` lists them): `--idle-timeout`,
+// `--line-timeout` (a line must be complete that long after its first
+// byte), `--max-connections` with `--overload wait|refuse`, `--stats`.
 
 mod common;
 
 use std::io::Write;
 use std::net::SocketAddr;
 
-use rionet::{RioReader, TimedStream};
+use std::time::Duration;
+
+use rionet::TimedStream;
 use unicode_segmentation::UnicodeSegmentation;
 
 fn main() {
-    let args = common::server_args(
+    let args = common::line_server_args(
         "reverseserver",
         "Answers every line with the line reversed, grapheme cluster by grapheme cluster;\n`bye` (or a line starting with ESC) ends a session.",
     );
-    common::serve("reverseserver", &args, reverse);
+    let line_timeout = args.line_timeout.unwrap_or(common::LINE_TIMEOUT);
+    common::serve("reverseserver", &args, move |stream, peer| {
+        reverse(&stream, peer, line_timeout)
+    });
 }
 
-fn reverse(stream: TimedStream, peer: SocketAddr) {
+fn reverse(stream: &TimedStream, peer: SocketAddr, line_timeout: Duration) {
     common::log(format_args!("{peer}: connected"));
-    let mut rio = RioReader::new(&stream);
-    let mut out = &stream;
+    let mut rio = common::LineReader::new(stream, line_timeout);
+    let mut out = stream;
     let mut line = Vec::new();
     let mut lines = 0u64;
     let end = loop {
         line.clear();
-        let reply = match rio.readlineb(&mut line) {
+        let reply = match rio.read_line(&mut line) {
             Ok(0) => break "closed".to_string(),
             Ok(_) if common::is_goodbye(&line) => {
                 let _ = out.write_all(b"bye\n");

@@ -4,12 +4,15 @@
 
 mod args;
 mod line_client;
+mod line_reader;
 mod report;
 mod serve;
 
 pub use args::{Arg, Cli, Matches, Stop, Value};
 pub use line_client::{client_args, is_goodbye, line_client};
+pub use line_reader::LineReader;
 pub use report::{fail, log};
 pub use serve::{
-    DEFAULT_PORT, IDLE_TIMEOUT, ServerArgSpec, ServerArgs, WRITE_TIMEOUT, serve, server_args,
+    BUSY_LINE, DEFAULT_PORT, IDLE_TIMEOUT, LINE_TIMEOUT, MAX_CONNECTIONS, OverloadPolicy, Seconds,
+    ServerArgSpec, ServerArgs, WRITE_TIMEOUT, line_server_args, serve, server_args,
 };

@@ -231,6 +231,165 @@ fn echoserver_survives_clients_that_vanish_mid_line() {
     assert!(server.is_running());
 }
 
+/// How a client's connection ended: end of stream or a reset, within the
+/// socket's read timeout (a hang fails the test).
+fn assert_closed_by_server(stream: &mut TcpStream) {
+    let mut rest = Vec::new();
+    match stream.read_to_end(&mut rest) {
+        Ok(_) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(err) => panic!("the server did not close the connection: {err}"),
+    }
+}
+
+/// A client trickling one byte every 50 ms, never finishing its line, is
+/// cut at the line deadline (0.5 s after its first byte), while a normal
+/// client asking a line between the trickled bytes is served throughout.
+#[test]
+fn echoserver_cuts_a_trickling_client_at_the_line_deadline() {
+    for mode in [&[][..], &["--pool", "2"]] {
+        let mut args = vec!["--line-timeout", "0.5", "--idle-timeout", "10"];
+        args.extend_from_slice(mode);
+        let (server, port) = start_server("echoserver", &args);
+        let limits = server.wait_for("limits: ");
+        assert!(
+            limits.contains("idle timeout 10s, line timeout 500ms"),
+            "{limits}"
+        );
+        let (mut normal, mut reader) = with_reader(connect(port));
+        let mut trickler = connect(port);
+        let started = Instant::now();
+        // The idle timeout (10 s) would never fire: each byte restarts it.
+        // Only the line deadline can stop this loop before 200 bytes (10 s).
+        let mut sent = 0;
+        while sent < 200 && trickler.write_all(b"x").is_ok() {
+            sent += 1;
+            assert_eq!(
+                ask(&mut normal, &mut reader, b"still served\n"),
+                b"still served\n"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+        assert!(sent < 200, "the trickler was never cut ({mode:?})");
+        assert!(
+            started.elapsed() >= Duration::from_millis(500),
+            "cut before its deadline ({mode:?})"
+        );
+        assert_closed_by_server(&mut trickler);
+        let line = server.wait_for("dropped (line not complete 500ms after its first byte");
+        assert!(line.contains("bytes of it had arrived"), "{line}");
+        assert_eq!(ask(&mut normal, &mut reader, b"after\n"), b"after\n");
+    }
+}
+
+/// A line that arrives whole in time is answered, however slowly the
+/// client sends its lines (the deadline is per line, armed by its first
+/// byte, not by the wait before it); bytes of the next line that came in
+/// the same segment start that line's clock.
+#[test]
+fn reverseserver_line_deadline_spares_slow_but_complete_lines() {
+    let (server, port) = start_server(
+        "reverseserver",
+        &["--line-timeout", "0.3", "--idle-timeout", "10"],
+    );
+    let (mut stream, mut reader) = with_reader(connect(port));
+    for _ in 0..3 {
+        // Silent between lines for longer than the line timeout.
+        thread::sleep(Duration::from_millis(400));
+        assert_eq!(ask(&mut stream, &mut reader, b"abc\n"), b"cba\n");
+    }
+    // A complete line followed by the start of one never finished: the
+    // first is answered, the second cut.
+    assert_eq!(ask(&mut stream, &mut reader, b"ab\nunfinish"), b"ba\n");
+    assert_closed_by_server(&mut stream);
+    let line = server.wait_for("dropped (line not complete 300ms");
+    assert!(line.contains("8 bytes of it had arrived"), "{line}");
+}
+
+/// A silent client is cut at the idle timeout while a talking one is
+/// served; `--stats` shows the timeout in the counters.
+#[test]
+fn echoserver_cuts_a_silent_client_at_the_idle_timeout() {
+    let (server, port) = start_server("echoserver", &["--idle-timeout", "0.5", "--stats", "0.1"]);
+    // Before the connect: the server's clock starts at its first read.
+    let started = Instant::now();
+    let mut silent = connect(port);
+    let (mut normal, mut reader) = with_reader(connect(port));
+    // The talking client stays under the idle timeout; the silent one does
+    // not. Bounded: the silent one is cut within the socket timeout.
+    for _ in 0..4 {
+        assert_eq!(ask(&mut normal, &mut reader, b"here\n"), b"here\n");
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert_closed_by_server(&mut silent);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    server.wait_for("dropped (read timed out");
+    assert_eq!(ask(&mut normal, &mut reader, b"still\n"), b"still\n");
+    let stats = server.wait_for("timed out 1,");
+    assert!(stats.starts_with("stats: accepted 2, "), "{stats}");
+}
+
+/// `--max-connections 1 --overload refuse`: the second client reads the
+/// busy line and is closed; once the first leaves, a new one is served.
+/// With the default policy (wait) the second waits and is served after.
+#[test]
+fn servers_refuse_or_queue_clients_beyond_max_connections() {
+    for name in ["echoserver", "reverseserver"] {
+        let (server, port) =
+            start_server(name, &["--max-connections", "1", "--overload", "refuse"]);
+        let (mut first, mut reader) = with_reader(connect(port));
+        assert_eq!(ask(&mut first, &mut reader, b"aa\n"), b"aa\n");
+        let mut second = connect(port);
+        let mut busy = String::new();
+        BufReader::new(&second).read_line(&mut busy).unwrap();
+        assert_eq!(
+            busy, "busy: the server is full, try again later\n",
+            "{name}"
+        );
+        assert_closed_by_server(&mut second);
+        drop((first, reader));
+        server.wait_for(": closed");
+        // The slot frees when the handler has returned, just after its log
+        // line: a few clients may still be refused.
+        let served = (0..100).any(|_| {
+            let (mut stream, mut reader) = with_reader(connect(port));
+            ask(&mut stream, &mut reader, b"bb\n") == b"bb\n"
+        });
+        assert!(served, "{name}: no client served after the first left");
+    }
+
+    let (_server, port) = start_server("echoserver", &["--max-connections", "1"]);
+    let (mut first, mut reader) = with_reader(connect(port));
+    assert_eq!(ask(&mut first, &mut reader, b"one\n"), b"one\n");
+    // Connected (the backlog holds it), not served yet.
+    let (mut second, mut second_reader) = with_reader(connect(port));
+    second.write_all(b"two\n").unwrap();
+    drop((first, reader));
+    let mut reply = Vec::new();
+    second_reader.read_until(b'\n', &mut reply).unwrap();
+    assert_eq!(reply, b"two\n");
+    assert_eq!(ask(&mut second, &mut second_reader, b"three\n"), b"three\n");
+}
+
+/// echoserver answers a line over 64 KiB with an error line, and the
+/// session goes on.
+#[test]
+fn echoserver_answers_a_too_long_line_with_an_error_line() {
+    let (server, port) = start_server("echoserver", &[]);
+    let (mut stream, mut reader) = with_reader(connect(port));
+    let mut long = vec![b'x'; 100 * 1024];
+    long.push(b'\n');
+    let reply = ask(&mut stream, &mut reader, &long);
+    assert_eq!(
+        String::from_utf8(reply).unwrap(),
+        "error: line of 102401 bytes exceeds the maximum of 65536 bytes\n"
+    );
+    assert_eq!(ask(&mut stream, &mut reader, b"next\n"), b"next\n");
+    drop((stream, reader));
+    let line = server.wait_for(": closed");
+    assert!(line.contains("echoed 5 bytes in 1 lines"), "{line}");
+}
+
 #[test]
 fn echoclient_echoes_stdin_and_exits_0() {
     let (_server, port) = start_server("echoserver", &[]);
@@ -321,19 +480,19 @@ fn every_example_answers_help_on_stdout_with_exit_0() {
         (
             "echoserver",
             &["--help"],
-            "usage: echoserver [--pool N] [PORT]\n",
+            "usage: echoserver [--pool N] [--idle-timeout SECS] [--max-connections N] [--overload POLICY] [--stats SECS] [--line-timeout SECS] [PORT]\n",
         ),
         (
             "echoserver",
             &["70000", "-h"],
-            "usage: echoserver [--pool N] [PORT]\n",
+            "usage: echoserver [--pool N] [--idle-timeout SECS] [--max-connections N] [--overload POLICY] [--stats SECS] [--line-timeout SECS] [PORT]\n",
         ),
         ("echoserver", &["--pool", "--help"], "usage: echoserver "),
         ("echoclient", &["-h"], "usage: echoclient HOST PORT\n"),
         (
             "reverseserver",
             &["--help"],
-            "usage: reverseserver [--pool N] [PORT]\n",
+            "usage: reverseserver [--pool N] [--idle-timeout SECS] [--max-connections N] [--overload POLICY] [--stats SECS] [--line-timeout SECS] [PORT]\n",
         ),
         (
             "reverseclient",
@@ -343,7 +502,7 @@ fn every_example_answers_help_on_stdout_with_exit_0() {
         (
             "frameserver",
             &["--help"],
-            "usage: frameserver [--pool N] [--idle-timeout SECS] ",
+            "usage: frameserver [--pool N] [--idle-timeout SECS] [--max-connections N] [--overload POLICY] [--stats SECS] [--frame-timeout SECS] [--max-frame BYTES] [PORT]\n",
         ),
         (
             "frameclient",
@@ -385,7 +544,21 @@ fn every_example_answers_help_on_stdout_with_exit_0() {
     // Every argument is described, defaults included.
     let out = run("echoserver", &["--help"], b"");
     let help = String::from_utf8_lossy(&out.stdout);
-    for part in ["PORT", "(default 15213)", "--pool N", "-h, --help"] {
+    for part in [
+        "PORT",
+        "(default 15213)",
+        "--pool N",
+        "--idle-timeout SECS",
+        "(default 300)",
+        "--line-timeout SECS",
+        "(default 10)",
+        "--max-connections N",
+        "(default 1024)",
+        "--overload POLICY",
+        "(default wait)",
+        "--stats SECS",
+        "-h, --help",
+    ] {
         assert!(help.contains(part), "{part:?} in {help}");
     }
 }
@@ -420,6 +593,36 @@ fn bad_arguments_say_what_is_wrong_and_exit_2() {
             "--pool is given twice",
         ),
         ("echoserver", &["--bogus"], "unknown option \"--bogus\""),
+        (
+            "echoserver",
+            &["--idle-timeout", "0"],
+            "--idle-timeout 0 is out of range: must be more than 0 seconds",
+        ),
+        (
+            "echoserver",
+            &["--stats", "1e18"],
+            "--stats 1e18 is out of range: at most 1000000000 seconds",
+        ),
+        (
+            "echoserver",
+            &["--line-timeout=soon"],
+            "--line-timeout \"soon\" is not a number of seconds",
+        ),
+        (
+            "echoserver",
+            &["--max-connections", "0"],
+            "--max-connections 0 is out of range: must be at least 1",
+        ),
+        (
+            "reverseserver",
+            &["--overload", "drop"],
+            "--overload \"drop\" is not a policy: wait or refuse",
+        ),
+        (
+            "frameserver",
+            &["--line-timeout", "1"],
+            "unknown option \"--line-timeout\"",
+        ),
         ("echoclient", &[], "missing HOST"),
         ("echoclient", &["localhost"], "missing PORT"),
         (
@@ -702,32 +905,45 @@ fn frameserver_help_states_the_memory_bound_and_start_prints_the_limits() {
     let help = String::from_utf8_lossy(&out.stdout);
     for part in [
         "max connections x (2 x (max frame + 4) + 72 KiB)",
-        "265.0 MiB with the\ndefaults",
-        "--idle-timeout SECS",
-        "(default 60)",
+        "584.0 MiB with the\ndefaults",
         "--frame-timeout SECS",
-        "(default 10)",
+        "after its first byte (default 10)",
         "--max-frame BYTES",
-        "(default 1048576)",
+        "(default 262144)",
         "--max-connections N",
-        "(default 128)",
+        "(default 1024)",
     ] {
         assert!(help.contains(part), "{part:?} in {help}");
     }
-    let (server, _port) = start_server("frameserver", &["--max-frame", "65536"]);
-    let line = server.wait_for("idle timeout");
-    assert!(
-        line.starts_with("idle timeout 60s, frame timeout 10s, frames up to 65536 bytes, at most 128 connections: at most 25.0 MiB"),
-        "{line}"
+    let (server, _port) = start_server(
+        "frameserver",
+        &["--max-frame", "65536", "--max-connections", "100"],
     );
-    let out = run("frameserver", &["--idle-timeout", "0"], b"");
-    assert_eq!(out.status.code(), Some(2), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .starts_with("frameserver: --idle-timeout 0 is out of range"),
-        "{}",
-        out.stderr
+    let line = server.wait_for("limits: ");
+    assert_eq!(
+        line,
+        "limits: idle timeout 300s, frame timeout 10s, write timeout 30s, frames up to 65536 bytes, at most 100 connections, then wait: at most 19.5 MiB of frame buffers"
     );
+}
+
+/// Beyond --max-connections with --overload refuse, a client reads a
+/// `busy` frame (not a line: it speaks frames) and the connection closes.
+#[test]
+fn frameserver_refuses_with_a_busy_frame() {
+    let (_server, port) = start_server(
+        "frameserver",
+        &["--max-connections", "1", "--overload", "refuse"],
+    );
+    let mut first = connect(port);
+    frame_round_trip(&mut first, b"first");
+    let mut second = connect(port);
+    let mut refused = Vec::new();
+    second.read_to_end(&mut refused).unwrap();
+    let text = b"busy: the server is full, try again later";
+    let mut want = (text.len() as u32).to_be_bytes().to_vec();
+    want.extend_from_slice(text);
+    assert_eq!(refused, want);
+    frame_round_trip(&mut first, b"still served");
 }
 
 /// A frame that has started must be complete within --frame-timeout: a
@@ -780,8 +996,9 @@ fn frameserver_drops_a_client_silent_between_frames_at_the_idle_timeout() {
         &["--idle-timeout", "0.3", "--frame-timeout", "5"],
     );
     let mut stream = connect(port);
-    frame_round_trip(&mut stream, b"one");
+    // Timed from before the frame: the server's idle wait starts after it.
     let start = Instant::now();
+    frame_round_trip(&mut stream, b"one");
     until_closed(&stream);
     assert!(start.elapsed() >= Duration::from_millis(300));
     let line = server.wait_for("idle:");

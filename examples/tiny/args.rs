@@ -118,12 +118,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Parsed {
     })
 }
 
-/// Seconds as a duration: a positive decimal, at most an hour.
+/// Seconds as a duration: a decimal from a microsecond to an hour.
 fn seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs <= 3600.0 => Ok(Duration::from_secs_f64(secs)),
+        // A socket timeout counts microseconds; a zero one is refused.
+        Ok(secs) if (1e-6..=3600.0).contains(&secs) => Ok(Duration::from_secs_f64(secs)),
         _ => Err(format!(
-            "{text:?} is not a number of seconds above 0 and at most 3600"
+            "{text:?} is not a number of seconds from 0.000001 to 3600"
         )),
     }
 }

@@ -3,13 +3,12 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::time::Duration;
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
 
-use rionet::RioReader;
+use rionet::{RioReader, TimedStream};
 
 use crate::cgi;
-use crate::deadline::DeadlineReader;
 use crate::limits::{LINGER, LINGER_BYTES, Limits};
 use crate::mime::content_type;
 use crate::path::Root;
@@ -24,8 +23,6 @@ const COPY_MAX: u64 = 64 * 1024;
 const COPY_CHUNK: usize = 128 * 1024;
 /// Responses waiting for a pipelined batch are written once they pass this.
 const FLUSH_AT: usize = 64 * 1024;
-/// A refused (busy) connection's request is drained this long at most.
-const BUSY_LINGER: Duration = Duration::from_millis(100);
 
 /// What every connection shares: the root and the limits.
 #[derive(Debug)]
@@ -41,44 +38,51 @@ impl Site {
     }
 }
 
-/// Serves requests on `stream` until it is done.
-pub fn serve(site: &Site, stream: TcpStream) {
-    if site.limits.apply(&stream).is_err() {
+/// Serves requests on `stream` until it is done. Each request head must
+/// have arrived in full by a read deadline (`TimedStream::set_read_deadline`)
+/// set [`Limits::head_timeout`] after the connection opened or the previous
+/// response was sent, so a trickling client cannot extend it; a request body
+/// is read under the same deadline.
+pub fn serve(site: &Site, stream: TimedStream) {
+    // A response's last partial segment must not wait for the client's
+    // delayed ACK.
+    if stream.get_ref().set_nodelay(true).is_err() || !head_deadline(&stream, &site.limits) {
         return;
     }
-    let mut rio = RioReader::new(DeadlineReader::new(&stream, site.limits.head_timeout));
+    let stream = &stream;
+    let mut rio = RioReader::new(stream);
     let mut out = Vec::with_capacity(16 * 1024);
     let mut first = true;
     loop {
         if !out.is_empty() && (out.len() >= FLUSH_AT || !has_complete_head(rio.buffer())) {
-            if (&stream).write_all(&out).is_err() {
+            if (&*stream).write_all(&out).is_err() {
                 return;
             }
             out.clear();
         }
         let request = match read_head(&mut rio) {
             Ok(request) => request,
-            Err(HeadError::Closed) => return close(&stream, &out, Duration::ZERO),
+            Err(HeadError::Closed) => return close(stream, &out, Duration::ZERO),
             Err(HeadError::Io) => return,
             Err(HeadError::TimedOut { started }) => {
                 if started || first {
                     write_error(&mut out, Status::RequestTimeout, true, false, 1);
                 }
-                return close(&stream, &out, LINGER);
+                return close(stream, &out, LINGER);
             }
             Err(HeadError::Reject(status)) => {
                 write_error(&mut out, status, true, false, 1);
-                return close(&stream, &out, LINGER);
+                return close(stream, &out, LINGER);
             }
             Err(HeadError::RejectHead(status)) => {
                 write_error(&mut out, status, false, false, 1);
-                return close(&stream, &out, LINGER);
+                return close(stream, &out, LINGER);
             }
         };
         first = false;
         if request.content_length > 0 {
             if (rio.buffer().len() as u64) < request.content_length {
-                if (&stream).write_all(&out).is_err() {
+                if (&*stream).write_all(&out).is_err() {
                     return;
                 }
                 out.clear();
@@ -87,26 +91,27 @@ pub fn serve(site: &Site, stream: TcpStream) {
                 return;
             }
         }
-        let keep_alive = respond(site, &request, &mut out, &stream);
+        let keep_alive = respond(site, &request, &mut out, stream);
         if !keep_alive {
-            return close(&stream, &out, LINGER);
+            return close(stream, &out, LINGER);
         }
-        rio.get_mut().restart(site.limits.head_timeout);
+        if !head_deadline(stream, &site.limits) {
+            return;
+        }
     }
 }
 
-/// Answers a connection over the limit with 503 and closes it.
-pub fn refuse_busy(site: &Site, stream: TcpStream) {
-    if site.limits.apply(&stream).is_ok() {
-        let mut out = Vec::new();
-        write_error(&mut out, Status::ServiceUnavailable, true, false, 1);
-        close(&stream, &out, BUSY_LINGER);
-    }
+/// Sets the deadline for the next request head; false if the socket
+/// refused its timeout.
+fn head_deadline(stream: &TimedStream, limits: &Limits) -> bool {
+    stream
+        .set_read_deadline(Some(Instant::now() + limits.head_timeout))
+        .is_ok()
 }
 
 /// Appends the response to `request` to `out` (or sends it, for a large
 /// body); returns whether the connection can carry on.
-fn respond(site: &Site, request: &Request, out: &mut Vec<u8>, stream: &TcpStream) -> bool {
+fn respond(site: &Site, request: &Request, out: &mut Vec<u8>, stream: &TimedStream) -> bool {
     let with_body = request.method == Method::Get;
     let (keep_alive, minor) = (request.keep_alive, request.minor);
     let refuse = |out: &mut Vec<u8>, status: Status| {
@@ -225,7 +230,7 @@ fn has_complete_head(buffered: &[u8]) -> bool {
 /// client still sends (for at most `linger` and [`LINGER_BYTES`]) so that
 /// closing with unread bytes does not reset the connection and destroy the
 /// reply before the client reads it.
-fn close(stream: &TcpStream, out: &[u8], linger: Duration) {
+fn close(stream: &TimedStream, out: &[u8], linger: Duration) {
     let mut stream = stream;
     if !out.is_empty() && stream.write_all(out).is_err() {
         return;
@@ -233,8 +238,12 @@ fn close(stream: &TcpStream, out: &[u8], linger: Duration) {
     if stream.shutdown(Shutdown::Write).is_err() || linger.is_zero() {
         return;
     }
-    let mut drain = DeadlineReader::new(stream, linger).take(LINGER_BYTES);
-    let _ = io::copy(&mut drain, &mut io::sink());
+    if stream
+        .set_read_deadline(Some(Instant::now() + linger))
+        .is_ok()
+    {
+        let _ = io::copy(&mut stream.take(LINGER_BYTES), &mut io::sink());
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
-//! Every bound Tiny puts on a client, in one place.
-//!
-//! Today's `rionet::Server` has no timeouts and no connection limit, so Tiny
-//! sets socket timeouts and counts connections itself, here; once `Server`
-//! has `read_timeout`, `write_timeout` and `max_connections`, these become
-//! its settings.
+//! Every bound Tiny puts on a client, in one place: sizes here, timeouts and
+//! the connection limit handed to `rionet::Server` by
+//! [`Limits::configure`].
 
-use std::net::TcpStream;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use rionet::{Overload, Server};
+
+use crate::response::busy_reply;
 
 /// A request line longer than this (its CRLF not counted) gets 414.
 pub const MAX_REQUEST_LINE: usize = 8 * 1024;
@@ -56,65 +55,17 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// Applies the socket-level settings to a new connection: the write
-    /// timeout (`SO_SNDTIMEO`) and `TCP_NODELAY` (a response's last partial
-    /// segment must not wait for the client's delayed ACK). Read timeouts
-    /// are set per read by [`crate::deadline::DeadlineReader`].
-    pub fn apply(&self, stream: &TcpStream) -> std::io::Result<()> {
-        stream.set_write_timeout(Some(self.write_timeout))?;
-        stream.set_nodelay(true)
-    }
-}
-
-/// Counts the connections being served; [`try_enter`](Self::try_enter)
-/// refuses one over the maximum.
-#[derive(Debug)]
-pub struct ConnectionLimit {
-    active: AtomicUsize,
-    max: usize,
-}
-
-/// A place taken in a [`ConnectionLimit`], given back on drop.
-#[derive(Debug)]
-pub struct Slot<'a>(&'a ConnectionLimit);
-
-impl ConnectionLimit {
-    /// A limit of `max` connections at once.
-    pub fn new(max: usize) -> Self {
-        ConnectionLimit {
-            active: AtomicUsize::new(0),
-            max,
-        }
-    }
-
-    /// Takes a place, or `None` when `max` connections are being served.
-    pub fn try_enter(&self) -> Option<Slot<'_>> {
-        self.active
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot(self))
-    }
-}
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limit_refuses_beyond_max_and_frees_on_drop() {
-        let limit = ConnectionLimit::new(2);
-        let a = limit.try_enter().expect("first");
-        let _b = limit.try_enter().expect("second");
-        assert!(limit.try_enter().is_none());
-        drop(a);
-        assert!(limit.try_enter().is_some());
+    /// Hands the server-level bounds to `server`: the write timeout, the
+    /// head timeout as the idle read timeout (no read waits longer, whatever
+    /// deadline is set), and the connection limit, one more being answered
+    /// [`busy_reply`] and closed by the accept loop before any thread is
+    /// spent on it. The head deadline is set per request by
+    /// [`crate::conn::serve`].
+    pub fn configure(&self, server: &mut Server) {
+        server
+            .read_timeout(Some(self.head_timeout))
+            .write_timeout(Some(self.write_timeout))
+            .max_connections(self.max_connections)
+            .overload(Overload::RefuseWith(busy_reply().into()));
     }
 }

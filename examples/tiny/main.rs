@@ -21,8 +21,7 @@
 //!
 //! - `main.rs`: start-up (arguments, listening, serving);
 //! - `args.rs`: the command line;
-//! - `limits.rs`: every timeout and the connection limit, in one place;
-//! - `deadline.rs`: a socket reader that a trickling peer cannot keep alive;
+//! - `limits.rs`: every size, timeout and the connection limit, in one place;
 //! - `request.rs`: the request head, bounded in size, lines and time;
 //! - `path.rs`: a request target to a file under ROOT, or a refusal;
 //! - `mime.rs`: `Content-Type` from the file name;
@@ -39,7 +38,6 @@ mod args;
 mod cgi;
 mod conn;
 mod date;
-mod deadline;
 mod limits;
 mod mime;
 mod path;
@@ -51,7 +49,7 @@ use std::sync::Arc;
 use rionet::Server;
 
 use crate::conn::Site;
-use crate::limits::{ConnectionLimit, Limits};
+use crate::limits::Limits;
 
 fn main() {
     let args = args::parse_or_exit();
@@ -76,11 +74,9 @@ fn main() {
         limits.max_connections,
     ));
     let site = Arc::new(Site::new(root, limits));
-    let slots = Arc::new(ConnectionLimit::new(limits.max_connections));
-    let served = Server::new(listener).serve(move |stream, _peer| match slots.try_enter() {
-        Some(_slot) => conn::serve(&site, stream),
-        None => conn::refuse_busy(&site, stream),
-    });
+    let mut server = Server::new(listener);
+    limits.configure(&mut server);
+    let served = server.serve(move |stream, _peer| conn::serve(&site, stream));
     if let Err(err) = served {
         common::fail("tiny", err);
     }

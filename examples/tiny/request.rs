@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 
-use rionet::{Error, RioReader};
+use rionet::{RioError, RioReader};
 
 use crate::limits::{MAX_HEADER_BYTES, MAX_HEADER_LINES, MAX_IGNORED_BODY, MAX_REQUEST_LINE};
 use crate::response::Status;
@@ -69,7 +69,7 @@ pub fn read_head<R: Read>(rio: &mut RioReader<R>) -> Result<Request, HeadError> 
         let line = match rio.read_line_slice() {
             Ok([]) if !started => return Err(HeadError::Closed),
             Ok(line) => line,
-            Err(Error::LineTooLong { .. }) => return Err(HeadError::Reject(Status::UriTooLong)),
+            Err(RioError::LineTooLong { .. }) => return Err(HeadError::Reject(Status::UriTooLong)),
             Err(err) => return Err(io_error(err, started)),
         };
         let Some(line) = strip_eol(line) else {
@@ -114,7 +114,7 @@ fn read_fields<R: Read>(
         rio.max_line(left);
         let line = match rio.read_line_slice() {
             Ok(line) => line,
-            Err(Error::LineTooLong { .. }) => {
+            Err(RioError::LineTooLong { .. }) => {
                 return Err(HeadError::Reject(Status::HeadersTooLarge));
             }
             Err(err) => return Err(io_error(err, true)),
@@ -153,7 +153,7 @@ fn read_fields<R: Read>(
 }
 
 /// A read error as a [`HeadError`]: the deadline, or a failed connection.
-fn io_error(err: Error, started: bool) -> HeadError {
+fn io_error(err: RioError, started: bool) -> HeadError {
     match err.kind() {
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HeadError::TimedOut { started },
         _ => HeadError::Io,

@@ -89,13 +89,17 @@ pub struct Head<'a> {
 
 /// Appends `head` to `out`, blank line included.
 pub fn write_head(out: &mut Vec<u8>, head: &Head<'_>) {
+    write_head_at(out, head, Some(SystemTime::now()));
+}
+
+/// As [`write_head`], with `Date` set to `date`, or left out for `None`.
+fn write_head_at(out: &mut Vec<u8>, head: &Head<'_>, date: Option<SystemTime>) {
     let (code, reason) = head.status.line();
     // Writing to a Vec cannot fail.
-    let _ = write!(
-        out,
-        "HTTP/1.1 {code} {reason}\r\nServer: tiny (rionet)\r\nDate: {}\r\n",
-        http_date(SystemTime::now())
-    );
+    let _ = write!(out, "HTTP/1.1 {code} {reason}\r\nServer: tiny (rionet)\r\n");
+    if let Some(date) = date {
+        let _ = write!(out, "Date: {}\r\n", http_date(date));
+    }
     if let Some(time) = head.last_modified {
         let _ = write!(out, "Last-Modified: {}\r\n", http_date(time));
     }
@@ -125,12 +129,41 @@ pub fn write_error(
     keep_alive: bool,
     minor: u8,
 ) {
+    write_error_at(
+        out,
+        status,
+        with_body,
+        keep_alive,
+        minor,
+        Some(SystemTime::now()),
+    );
+}
+
+/// The complete reply to a connection over the limit, made once at start-up
+/// and sent by the Server's accept loop (`Overload::RefuseWith`): 503 with
+/// `Retry-After`, an exact `Content-Length` and `Connection: close`. It has
+/// no `Date`: one fixed at start-up would be false on every later refusal.
+pub fn busy_reply() -> Vec<u8> {
+    let mut out = Vec::new();
+    write_error_at(&mut out, Status::ServiceUnavailable, true, false, 1, None);
+    out
+}
+
+/// As [`write_error`], with `Date` set to `date`, or left out for `None`.
+fn write_error_at(
+    out: &mut Vec<u8>,
+    status: Status,
+    with_body: bool,
+    keep_alive: bool,
+    minor: u8,
+    date: Option<SystemTime>,
+) {
     let (code, reason) = status.line();
     let body = format!(
         "<!DOCTYPE html>\n<html><head><title>{code} {reason}</title></head>\
          <body><h1>{code} {reason}</h1><p>tiny (rionet)</p></body></html>\n"
     );
-    write_head(
+    write_head_at(
         out,
         &Head {
             status,
@@ -140,6 +173,7 @@ pub fn write_error(
             keep_alive: keep_alive && status.keeps_connection(),
             minor,
         },
+        date,
     );
     if with_body {
         out.extend_from_slice(body.as_bytes());
@@ -200,5 +234,16 @@ mod tests {
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
         assert!(text.contains("Connection: keep-alive\r\n"));
         assert!(text.contains("Last-Modified: Thu, 01 Jan 1970 00:00:00 GMT\r\n"));
+    }
+
+    #[test]
+    fn the_busy_reply_is_a_complete_closing_503_without_a_date() {
+        let text = String::from_utf8(busy_reply()).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 Service Unavailable\r\n"));
+        assert!(head.contains("\r\nRetry-After: 1"));
+        assert!(head.contains("\r\nConnection: close"));
+        assert!(head.contains(&format!("\r\nContent-Length: {}", body.len())));
+        assert!(!head.contains("Date:"));
     }
 }
