@@ -77,6 +77,7 @@
 //! ```
 
 mod codec;
+mod deadline;
 mod delimiter;
 mod error;
 mod fixed;
