@@ -256,10 +256,9 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
         let normal = self.normal_region();
         // A region that grew for a large frame is left as soon as the bytes
         // that follow fit a normal one: an idle connection does not keep it.
-        let shrink = self.region > SHRINK_FACTOR * normal && pending.saturating_add(room) <= normal;
-        let room = if shrink {
-            room
-        } else if available >= room {
+        let shrink = self.region > SHRINK_FACTOR.saturating_mul(normal)
+            && pending.saturating_add(room) <= normal;
+        let room = if shrink || available >= room {
             room
         } else if let Some(rest) = rest.filter(|&rest| rest <= available) {
             rest
