@@ -242,9 +242,10 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// [`frame_len_hint`](Decoder::frame_len_hint) says how long the frame
     /// at the front is, for the rest of that frame plus one chunk (so a
     /// frame slightly larger than a chunk does not cost two reads per
-    /// chunk). Near the end of a region it gets exactly the rest of the
+    /// chunk). Near the end of a region it gets exactly the rest of a large
     /// frame if that fits, so the next region starts on a frame boundary
-    /// and nothing has to be copied over.
+    /// and nothing has to be copied over; otherwise what is left of the
+    /// region if that is at least half a chunk.
     fn fill(&mut self) -> io::Result<usize> {
         let pending = self.buf.len();
         let whole = self
@@ -259,11 +260,17 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
         // that follow fit a normal one: an idle connection does not keep it.
         let shrink = self.region > SHRINK_FACTOR.saturating_mul(normal)
             && pending.saturating_add(room) <= normal;
+        // A frame of more than an eighth of a chunk that can end at the
+        // region's end is read just to its end: the next region starts on
+        // a frame boundary, with nothing to copy over. Smaller frames fill
+        // the region; the partial frame at its end is copied (a few bytes).
+        let ends_here = whole.is_some_and(|whole| whole > self.chunk / 8)
+            && rest.is_some_and(|rest| rest <= available);
         let room = if shrink || available >= room {
             room
-        } else if let Some(rest) = rest.filter(|&rest| rest <= available) {
-            rest
-        } else if available >= self.chunk {
+        } else if ends_here {
+            rest.unwrap_or(room)
+        } else if available >= self.chunk / 2 && available > 0 {
             available
         } else {
             room
