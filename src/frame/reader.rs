@@ -35,7 +35,10 @@ const SHRINK_FACTOR: usize = 2;
 /// [`with_capacity`](FrameReader::with_capacity)), or for the rest of the
 /// frame plus one chunk once the decoder knows the frame's length
 /// ([`Decoder::frame_len_hint`]; [`LengthPrefix`](super::LengthPrefix)
-/// does).
+/// does). When frames are up to two chunks long, the chunk is rounded up to
+/// whole frames of the last length told, so that with frames of one size
+/// reads end on frame boundaries (64 KiB payloads behind a 4-byte header
+/// take one read each, as many reads as the raw bytes need).
 ///
 /// Memory: the buffer lives in regions of four chunks. A frame larger than
 /// that grows the region fourfold at a time, never beyond four times what
@@ -126,6 +129,8 @@ pub struct FrameReader<R, D> {
     /// Size of the allocation `buf` and `spare` live in (0 before the
     /// first read).
     region: usize,
+    /// The last frame length the decoder told (0: none yet).
+    last_whole: usize,
     eof: bool,
     done: bool,
 }
@@ -169,6 +174,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
             spare: BytesMut::new(),
             chunk: chunk.max(1),
             region: 0,
+            last_whole: 0,
             eof: false,
             done: false,
         }
@@ -253,7 +259,11 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
             .frame_len_hint(&self.buf)
             .filter(|&whole| whole > pending);
         let rest = whole.map(|whole| whole - pending);
-        let room = rest.map_or(self.chunk, |rest| rest.saturating_add(self.chunk));
+        if let Some(whole) = whole {
+            self.last_whole = whole;
+        }
+        let next = self.next_read();
+        let room = rest.map_or(next, |rest| rest.saturating_add(next));
         let available = self.spare.capacity();
         let normal = self.normal_region();
         // A region that grew for a large frame is left as soon as the bytes
@@ -270,6 +280,9 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
             room
         } else if ends_here {
             rest.unwrap_or(room)
+        } else if pending == 0 {
+            // Nothing to copy: a new region costs nothing.
+            room
         } else if available >= self.chunk / 2 && available > 0 {
             available
         } else {
@@ -300,6 +313,20 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
         // (or `buf` is empty and simply becomes `filled`).
         self.buf.unsplit(filled);
         Ok(n)
+    }
+
+    /// How much to read beyond the frame at the front: one chunk, rounded
+    /// up to a whole number of frames when the last frame whose length the
+    /// decoder told was at most two chunks long. With frames of one size
+    /// (say 64 KiB payloads behind a 4-byte header, a little over a chunk)
+    /// reads then end on frame boundaries, and so do regions.
+    fn next_read(&self) -> usize {
+        let last = self.last_whole;
+        if last == 0 || last > self.chunk.saturating_mul(2) {
+            self.chunk
+        } else {
+            self.chunk.div_ceil(last) * last
+        }
     }
 
     /// A region's size when no frame asks for more: four chunks.
