@@ -154,9 +154,9 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     }
 
     /// Like [`new`](FrameReader::new), reading up to `chunk` bytes at a time
-    /// (at least 1), or up to the rest of a frame plus `chunk` when the
-    /// decoder knows the frame's length; the buffer's normal region is four
-    /// chunks (see [`FrameReader`]).
+    /// (at least 1), or up to the rest of a frame plus about `chunk` when
+    /// the decoder knows the frame's length; the buffer's normal region is
+    /// four chunks (see [`FrameReader`]).
     ///
     /// # Examples
     ///
