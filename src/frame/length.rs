@@ -1175,6 +1175,15 @@ impl Decoder for LengthPrefix {
         self.decode_slow(src)
     }
 
+    /// The frame whose header has been parsed (state `Body`); `None`
+    /// while a header is incomplete or an oversized frame is skipped.
+    fn frame_len_hint(&self, _src: &[u8]) -> Option<usize> {
+        match self.state {
+            State::Body { whole, .. } => Some(whole),
+            _ => None,
+        }
+    }
+
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         if let Some(frame) = self.decode(src)? {
             return Ok(Some(frame));
