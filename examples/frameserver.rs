@@ -49,10 +49,12 @@ const READ_CHUNK: u64 = 64 * 1024;
 const SEND_BUFFER: u64 = 8 * 1024;
 
 /// What one connection's frame buffers hold at most, per the `FrameReader`
-/// docs: the memory it touches stays within twice the bytes of the frame
-/// arriving (header included) plus one read chunk; add the send buffer.
+/// docs: a normal region of four read chunks, or, while a frame larger than
+/// that arrives, 1.25 x the frame (header included) plus one read chunk; add
+/// the send buffer.
 fn per_connection(max_frame: u32) -> u64 {
-    2 * (u64::from(max_frame) + HEADER) + READ_CHUNK + SEND_BUFFER
+    let large = (5 * (u64::from(max_frame) + HEADER)).div_ceil(4) + READ_CHUNK;
+    large.max(4 * READ_CHUNK) + SEND_BUFFER
 }
 
 /// The worst case of all connections' frame buffers together.
@@ -76,10 +78,10 @@ fn about() -> &'static str {
 back to its client. A client silent between frames for the idle timeout is
 dropped; a frame that has started must be complete within the frame timeout.
 
-Memory: a connection's frame buffers hold at most 2 x (max frame + 4) + 72 KiB
-(a frame arriving, one 64 KiB read chunk, the 8 KiB send buffer), so the worst
-case is max connections x (2 x (max frame + 4) + 72 KiB): {} with the
-defaults.",
+Memory: a connection's frame buffers hold at most
+max(256 KiB, 1.25 x (max frame + 4) + 64 KiB) + 8 KiB (a frame arriving, one
+64 KiB read chunk, the 8 KiB send buffer), so the worst case is max connections
+times that: {} with the defaults.",
         mib(memory_bound(common::MAX_CONNECTIONS, MAX_FRAME))
     );
     // Built once, for the one parser of this process.

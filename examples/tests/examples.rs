@@ -904,8 +904,8 @@ fn frameserver_help_states_the_memory_bound_and_start_prints_the_limits() {
     let out = run("frameserver", &["--help"], b"");
     let help = String::from_utf8_lossy(&out.stdout);
     for part in [
-        "max connections x (2 x (max frame + 4) + 72 KiB)",
-        "584.0 MiB with the\ndefaults",
+        "max(256 KiB, 1.25 x (max frame + 4) + 64 KiB) + 8 KiB",
+        "392.0 MiB with the defaults",
         "--frame-timeout SECS",
         "after its first byte (default 10)",
         "--max-frame BYTES",
@@ -922,7 +922,7 @@ fn frameserver_help_states_the_memory_bound_and_start_prints_the_limits() {
     let line = server.wait_for("limits: ");
     assert_eq!(
         line,
-        "limits: idle timeout 300s, frame timeout 10s, write timeout 30s, frames up to 65536 bytes, at most 100 connections, then wait: at most 19.5 MiB of frame buffers"
+        "limits: idle timeout 300s, frame timeout 10s, write timeout 30s, frames up to 65536 bytes, at most 100 connections, then wait: at most 25.8 MiB of frame buffers"
     );
 }
 
