@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::scan::{Scanner, Search};
-use super::{Decoder, Encoder, FrameError, Oversize};
+use super::{BorrowDecoder, Decoded, Decoder, Encoder, FrameError, Oversize};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -283,7 +283,8 @@ impl Decoder for Delimited {
     /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
     /// frame.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        self.scanner.decode(src, false)
+        let scan = self.scanner.scan(src, false);
+        scan.into_bytes(src)
     }
 
     /// Like `decode`, once the stream has ended: a shorter delimiter that
@@ -294,7 +295,17 @@ impl Decoder for Delimited {
     /// As `decode`, and [`FrameError::PartialFrame`] with the bytes after
     /// the last delimiter, if any.
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        self.scanner.decode(src, true)
+        let scan = self.scanner.scan(src, true);
+        scan.into_bytes(src)
+    }
+}
+
+impl BorrowDecoder for Delimited {
+    /// The [`decode`](Decoder::decode) / [`decode_eof`](Decoder::decode_eof)
+    /// framing, in place: the same frames, skips and errors.
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
+        self.scanner.scan(src, eof).into_decoded(src)
     }
 }
 

@@ -76,6 +76,7 @@
 //! # Ok::<(), FrameError>(())
 //! ```
 
+mod borrow;
 mod codec;
 mod delimiter;
 mod error;
@@ -91,6 +92,7 @@ mod tokio;
 mod write_buf;
 mod writer;
 
+pub use borrow::{BorrowDecoder, Decoded};
 pub use codec::{Decoder, Encoder};
 pub use delimiter::{Delimited, DelimitedBuilder};
 pub use error::FrameError;

@@ -2,9 +2,10 @@
 //! [`Lines`](super::Lines): resumable search, maximum frame length, oversize
 //! policy and end of stream.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::BytesMut;
 use memchr::memmem::Finder;
 
+use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
@@ -439,40 +440,56 @@ impl Scanner {
         }
     }
 
-    /// Decodes the next frame; `eof` says no more bytes will be appended.
-    #[inline]
-    pub(crate) fn decode(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Bytes>> {
+    /// Finds the next frame at the front of `src`; `eof` says no more bytes
+    /// will be appended. Dropped bytes (an oversized frame) and the frame
+    /// itself are counted in the scan's `consumed`: the one framing routine
+    /// behind both the `Bytes` and the borrowed path.
+    #[inline(always)]
+    pub(crate) fn scan(&mut self, src: &[u8], eof: bool) -> Scan {
+        // The common case first: a frame at the very front.
+        match self.step(src, eof) {
+            Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
+            first => self.scan_slow(src, eof, first),
+        }
+    }
+
+    /// [`scan`](Scanner::scan) past the first step: drops, waits, errors.
+    #[inline(never)]
+    fn scan_slow(&mut self, src: &[u8], eof: bool, first: Step) -> Scan {
+        let mut off = 0;
+        let mut step = first;
         loop {
-            match self.step(src, eof) {
+            match step {
                 Step::Frame { len, consumed } => {
-                    let frame = src.split_to(len).freeze();
-                    if consumed > len {
-                        src.advance(consumed - len);
-                    }
-                    return Ok(Some(frame));
+                    return Scan::frame(off..off + len, off + consumed);
                 }
-                Step::Wait => return Ok(None),
+                Step::Wait => return Scan::wait(off),
                 Step::Drop { consumed, report } => {
-                    src.advance(consumed);
+                    off += consumed;
                     if let Some(len) = report {
-                        return Err(FrameError::FrameTooLarge {
-                            len,
-                            max: self.max,
-                            recoverable: true,
-                        });
+                        return Scan {
+                            consumed: off,
+                            found: Found::Fail(FrameError::FrameTooLarge {
+                                len,
+                                max: self.max,
+                                recoverable: true,
+                            }),
+                        };
                     }
                     if self.discard.is_some() {
                         // Waiting for the rest of the oversized frame.
-                        return Ok(None);
+                        return Scan::wait(off);
                     }
+                    step = self.step(&src[off..], eof);
                 }
                 Step::Partial => {
-                    let pending = src.split().freeze();
-                    return Err(FrameError::PartialFrame {
-                        had: pending.len() as u64,
-                        expected: None,
-                        pending,
-                    });
+                    return Scan {
+                        consumed: off,
+                        found: Found::Partial {
+                            had: None,
+                            expected: None,
+                        },
+                    };
                 }
             }
         }
