@@ -469,13 +469,24 @@ impl DelimitedBuilder {
     /// added, if a delimiter is empty, or if the first delimiter (the one the
     /// encoder writes) is a proper prefix of another one: the decoder would
     /// read a written delimiter followed by some payloads as the longer
-    /// delimiter. Add the longer delimiter first.
+    /// delimiter. Add the longer delimiter first. Also if delimiters are
+    /// [kept](Self::strip_delimiter) and the maximum frame length is shorter
+    /// than the first delimiter: no frame the encoder writes would fit.
     ///
     /// # Examples
     ///
     /// ```
     /// let codec = rionet::frame::Delimited::builder().delimiter(b"\r\n").delimiter(b"\r").build();
     /// assert_eq!(codec.delimiters().len(), 2);
+    /// ```
+    ///
+    /// ```should_panic
+    /// // A kept "\r\n" alone is 2 bytes, over a maximum of 1.
+    /// rionet::frame::Delimited::builder()
+    ///     .delimiter(b"\r\n")
+    ///     .strip_delimiter(false)
+    ///     .max_frame_len(1)
+    ///     .build();
     /// ```
     pub fn build(&self) -> Delimited {
         let first = self
@@ -492,6 +503,12 @@ impl DelimitedBuilder {
                 .iter()
                 .any(|d| d.len() > first.len() && d.starts_with(first)),
             "the first delimiter, which the encoder writes, is a prefix of another delimiter; add the longer one first"
+        );
+        assert!(
+            self.strip || self.max >= first.len(),
+            "a kept delimiter of {} bytes cannot fit under the maximum frame length of {} bytes",
+            first.len(),
+            self.max
         );
         let search = Search::for_delimiters(&self.delimiters);
         Delimited {
