@@ -446,11 +446,48 @@ impl Scanner {
     /// behind both the `Bytes` and the borrowed path.
     #[inline(always)]
     pub(crate) fn scan(&mut self, src: &[u8], eof: bool) -> Scan {
-        // The common case first: a frame at the very front.
+        if let Some(scan) = self.scan_fast(src) {
+            return scan;
+        }
         match self.step(src, eof) {
             Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
             first => self.scan_slow(src, eof, first),
         }
+    }
+
+    /// The common case, small enough to inline into the caller's loop: a
+    /// single-byte delimiter or a line ending, found whole within the
+    /// maximum, no oversized frame being dropped. `None` means nothing was
+    /// changed and [`step`](Scanner::step) takes over (its search starts
+    /// where this one did, and counts the bytes it examines itself).
+    #[inline(always)]
+    fn scan_fast(&mut self, src: &[u8]) -> Option<Scan> {
+        if self.discard.is_some() {
+            return None;
+        }
+        let limit = src.len().min(self.max.saturating_add(1));
+        let from = self.resume.min(limit);
+        let (start, end) = match self.search {
+            Search::Byte(byte) => {
+                let at = from + memchr::memchr(byte, &src[from..limit])?;
+                (at, at + 1)
+            }
+            Search::Newline => {
+                let lf = from + memchr::memchr(b'\n', &src[from..limit])?;
+                match lf.checked_sub(1) {
+                    Some(cr) if src[cr] == b'\r' => (cr, lf + 1),
+                    _ => (lf, lf + 1),
+                }
+            }
+            _ => return None,
+        };
+        let frame = if self.strip { start } else { end };
+        if frame > self.max {
+            return None;
+        }
+        self.work += (end - from) as u64;
+        self.resume = 0;
+        Some(Scan::frame(0..frame, end))
     }
 
     /// [`scan`](Scanner::scan) past the first step: drops, waits, errors.
