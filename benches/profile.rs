@@ -14,7 +14,7 @@
 //! - `len-decode rionet|borrowed|tokio|copy SIZE`: 16 MiB of length-prefixed frames
 //!   fed in 64 KiB chunks, as benches/framing does;
 //! - `len-encode rionet|slice|tokio SIZE`: 16 MiB of `Bytes` payloads;
-//! - `lines rionet|borrowed|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
+//! - `lines rionet|borrowed|in-place|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
 //! - `rio readlineb|slice|std FILE`: one pass over FILE, 8 KiB buffers;
 //! - `loopback rionet|raw SIZE`: 16 MiB over loopback TCP, as
 //!   benches/loopback.rs does.
@@ -139,6 +139,20 @@ fn lines_input() -> Vec<u8> {
 fn work_lines(imp: &str, input: &[u8]) -> usize {
     if imp == "memchr" {
         return memchr::memchr_iter(b'\n', input).count();
+    }
+    if imp == "in-place" {
+        // The borrowed path over the bytes where they are: no feed, no copy.
+        let mut codec = Lines::new();
+        let (mut pos, mut lines) = (0, 0);
+        loop {
+            let found = codec.decode_slice(&input[pos..], false);
+            let Some(range) = found.result.unwrap() else {
+                return lines;
+            };
+            black_box(&input[pos + range.start..pos + range.end]);
+            pos += found.consumed;
+            lines += 1;
+        }
     }
     let mut buf = BytesMut::with_capacity(2 * FEED);
     let mut rionet = Lines::new();

@@ -357,16 +357,21 @@ impl LengthPrefix {
     }
 
     /// Appends `item` framed to `dst`; nothing is appended on error.
-    #[inline]
+    #[inline(always)]
     fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
         if let Some(max) = self.plain_max {
             if item.len() <= max {
                 dst.reserve(4 + item.len());
-                dst.put_u32(item.len() as u32);
+                dst.extend_from_slice(&(item.len() as u32).to_be_bytes());
                 dst.extend_from_slice(item);
                 return Ok(());
             }
         }
+        self.encode_any(item, dst)
+    }
+
+    /// [`encode_slice`](LengthPrefix::encode_slice) for every layout.
+    fn encode_any(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
         let consumed = self.layout.head_into(item, dst, item.len())?;
         dst.extend_from_slice(&item[consumed..]);
         Ok(())
