@@ -282,6 +282,7 @@ impl Decoder for Delimited {
     /// [`FrameError::FrameTooLarge`] for a frame over the maximum under
     /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
     /// frame.
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         let scan = self.scanner.scan(src, false);
         scan.into_bytes(src)

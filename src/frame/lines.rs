@@ -255,6 +255,7 @@ impl Decoder for Lines {
     /// [`FrameError::FrameTooLarge`] for a line over the maximum under
     /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
     /// line.
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
         let scan = self.scanner.scan(src, false);
         scan.into_bytes(src)
