@@ -67,16 +67,26 @@ def fmt_ratio(r, pct):
 
 tput("`Lines` decode, 1..127 B lines", "lines_decode/rionet_Lines",
      "lines_decode/tokio_util_LinesCodec", "`LinesCodec`", "≥ 2×")
-tput("`Lines` decode, 1..127 B lines", "lines_decode/rionet_Lines",
-     "lines_decode/memchr_count", "memchr count", "≥ 50% (borrowed)")
+tput("`Lines` decode borrowed, 1..127 B lines", "lines_decode/rionet_Lines_borrowed",
+     "lines_decode/memchr_count", "memchr count", "≥ 50%")
+tput("`Lines` decode borrowed in place, 1..127 B lines", "lines_decode/rionet_Lines_in_place",
+     "lines_decode/memchr_count", "memchr count", "≥ 50%")
+tput("`Lines` decode borrowed, 1..127 B lines", "lines_decode/rionet_Lines_borrowed",
+     "lines_decode/tokio_util_LinesCodec", "`LinesCodec`", "≥ 1×")
 tput("`Delimited` any of `,;\\n`", "delimiter_decode_any_of_3/rionet_Delimited",
      "delimiter_decode_any_of_3/tokio_util_AnyDelimiterCodec",
      "`AnyDelimiterCodec`", "≥ 1×")
 tput("`Lines::crlf()` decode", "delimiter_decode_crlf/rionet_Lines_crlf",
      "delimiter_decode_crlf/tokio_util_LinesCodec", "`LinesCodec`", "≥ 1×")
+tput("`Lines::crlf()` decode borrowed", "delimiter_decode_crlf/rionet_Lines_crlf_borrowed",
+     "delimiter_decode_crlf/tokio_util_LinesCodec", "`LinesCodec`", "≥ 1×")
 for size, label, target in [(16, "16 B", "≥ 1.5×"), (256, "256 B", "≥ 1.5×"),
                             (4096, "4 KiB", "≥ 1×"), (65536, "64 KiB", "≥ 1×")]:
     tput(f"length-prefix decode, {label}", f"length_decode/rionet/{size}",
+         f"length_decode/tokio-util/{size}", "tokio-util", target)
+for size, label, target in [(16, "16 B", "≥ 3×"), (256, "256 B", "≥ 3×"),
+                            (4096, "4 KiB", "≥ 1×"), (65536, "64 KiB", "≥ 1×")]:
+    tput(f"length-prefix decode borrowed, {label}", f"length_decode/rionet_borrowed/{size}",
          f"length_decode/tokio-util/{size}", "tokio-util", target)
 tput("length-prefix decode, 64 KiB", "length_decode/rionet/65536",
      "length_decode/copy/65536", "copy", "")

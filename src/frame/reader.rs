@@ -3,11 +3,11 @@
 use std::any::Any;
 use std::io::{self, Read};
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 
 use super::FrameError;
 use super::error::io_is_recoverable;
-use crate::frame::Decoder;
+use crate::frame::{BorrowDecoder, Decoder};
 
 /// Default read chunk: 64 KiB.
 const DEFAULT_CHUNK: usize = 64 * 1024;
@@ -133,6 +133,9 @@ pub struct FrameReader<R, D> {
     last_whole: usize,
     eof: bool,
     done: bool,
+    /// Bytes at the front of `buf` already handed out by
+    /// [`read_frame_slice`](FrameReader::read_frame_slice), dropped lazily.
+    lent: usize,
 }
 
 impl<R: Read, D: Decoder> FrameReader<R, D> {
@@ -177,6 +180,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
             last_whole: 0,
             eof: false,
             done: false,
+            lent: 0,
         }
     }
 
@@ -228,6 +232,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// }
     /// ```
     pub fn read_frame(&mut self) -> Result<Option<D::Item>, D::Error> {
+        self.settle();
         loop {
             if self.eof {
                 return self.decoder.decode_eof(&mut self.buf);
@@ -470,7 +475,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn buffer(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.lent..]
     }
 
     /// The underlying reader; the buffered bytes are lost (use
@@ -502,8 +507,74 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// assert_eq!(&buffered[..], b"rest");
     /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
-    pub fn into_parts(self) -> (R, D, BytesMut) {
+    pub fn into_parts(mut self) -> (R, D, BytesMut) {
+        self.settle();
         (self.inner, self.decoder, self.buf)
+    }
+}
+
+impl<R: Read, D: BorrowDecoder> FrameReader<R, D> {
+    /// The next frame borrowed from the reader's buffer, valid until the
+    /// next call on the reader: `Ok(None)` at a clean end of stream.
+    ///
+    /// The same frames, limits, skips and errors as
+    /// [`read_frame`](FrameReader::read_frame), without the per-frame cost
+    /// of a [`Bytes`](bytes::Bytes) (a `split_to` and a reference count):
+    /// the reader hands out a slice of its buffer and drops the frames it
+    /// lent only when it next needs room, the way Go's
+    /// `bufio.Scanner.Bytes` does. Any [`BorrowDecoder`] works; both kinds
+    /// of call may be mixed on one reader.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_frame`](FrameReader::read_frame).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameReader, Lines};
+    ///
+    /// let mut lines = FrameReader::new(&b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"[..], Lines::new());
+    /// let mut headers = 0;
+    /// while let Some(line) = lines.read_frame_slice()? {
+    ///     if line.is_empty() {
+    ///         break;
+    ///     }
+    ///     headers += 1;
+    /// }
+    /// assert_eq!(headers, 2);
+    /// # Ok::<(), rionet::frame::FrameError>(())
+    /// ```
+    #[inline]
+    pub fn read_frame_slice(&mut self) -> Result<Option<&[u8]>, D::Error> {
+        loop {
+            let found = self.decoder.decode_slice(&self.buf[self.lent..], self.eof);
+            let start = self.lent;
+            self.lent += found.consumed;
+            match found.result {
+                Ok(Some(frame)) => {
+                    return Ok(Some(&self.buf[start + frame.start..start + frame.end]));
+                }
+                Ok(None) if self.eof => return Ok(None),
+                Ok(None) => {}
+                Err(err) => return Err(err),
+            }
+            self.settle();
+            if self.fill()? == 0 {
+                self.eof = true;
+            }
+        }
+    }
+}
+
+impl<R, D> FrameReader<R, D> {
+    /// Drops the bytes lent by [`read_frame_slice`](FrameReader::read_frame_slice).
+    #[inline]
+    fn settle(&mut self) {
+        if self.lent > 0 {
+            self.buf.advance(self.lent);
+            self.lent = 0;
+        }
     }
 }
 
