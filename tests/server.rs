@@ -604,6 +604,34 @@ fn a_full_pool_refuses_under_a_refusing_policy() {
     shutdown_within_timeout(handle).unwrap();
 }
 
+/// A pool with no queue refuses only while its worker is busy: the first
+/// client, arriving before the worker has asked for a job, and every next
+/// one, arriving as soon as the last one saw its connection close, are
+/// served (a rendezvous hand-over refused them while the idle worker was
+/// not yet waiting).
+#[test]
+fn a_queueless_pool_serves_each_client_once_its_worker_is_idle() {
+    let handle = Server::new(listener())
+        .pool(1)
+        .queue_capacity(0)
+        .overload(Overload::Refuse)
+        .spawn(echo_lines)
+        .unwrap();
+    for i in 0..20 {
+        let (mut client, mut reader) = connect(&handle);
+        let line = format!("client {i}");
+        assert_eq!(
+            round_trip(&mut client, &mut reader, &line),
+            format!("{line}\n")
+        );
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_closed(reader);
+    }
+    assert_eq!(handle.refused(), 0);
+    assert_eq!(handle.accepted(), 20);
+    shutdown_within_timeout(handle).unwrap();
+}
+
 /// Over the limit, a waiting server leaves the next client in the backlog
 /// and serves it as soon as the first one leaves.
 fn waits_over_the_limit(server: &mut Server) {

@@ -201,8 +201,10 @@ impl Server {
     }
 
     /// How many accepted connections a worker pool queues before it counts
-    /// as full (default 16, CS:APP's `SBUFSIZE`; 0 hands each connection
-    /// straight to a waiting worker). Ignored for thread-per-connection.
+    /// as full (default 16, CS:APP's `SBUFSIZE`; 0: none, the pool is full
+    /// exactly when every worker is serving). A worker that is done with a
+    /// connection counts as free before that connection closes. Ignored for
+    /// thread-per-connection.
     pub fn queue_capacity(&mut self, connections: usize) -> &mut Self {
         self.queue_capacity = connections;
         self
