@@ -11,10 +11,10 @@
 //!
 //! Workloads (`profile WORKLOAD IMPL [SIZE]`), each printing how many frames
 //! or lines it handled, so instructions per item are a division away:
-//! - `len-decode rionet|tokio|copy SIZE`: 16 MiB of length-prefixed frames
+//! - `len-decode rionet|borrowed|tokio|copy SIZE`: 16 MiB of length-prefixed frames
 //!   fed in 64 KiB chunks, as benches/framing does;
 //! - `len-encode rionet|slice|tokio SIZE`: 16 MiB of `Bytes` payloads;
-//! - `lines rionet|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
+//! - `lines rionet|borrowed|in-place|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
 //! - `rio readlineb|slice|std FILE`: one pass over FILE, 8 KiB buffers;
 //! - `loopback rionet|raw SIZE`: 16 MiB over loopback TCP, as
 //!   benches/loopback.rs does.
@@ -26,9 +26,11 @@ use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use rionet::RioReader;
-use rionet::frame::{Decoder, Encoder, FrameReader, FrameWriter, LengthPrefix, Lines};
+use rionet::frame::{
+    BorrowDecoder, Decoder, Encoder, FrameError, FrameReader, FrameWriter, LengthPrefix, Lines,
+};
 use tokio_util::codec::{
     Decoder as TokioDecoder, Encoder as TokioEncoder, LengthDelimitedCodec, LinesCodec,
 };
@@ -71,11 +73,35 @@ fn work_len_decode(imp: &str, wire: &[u8]) -> usize {
                     frames += 1;
                 }
             }
+            "borrowed" => frames += drain_borrowed(&mut rionet, &mut buf),
             _ => {
                 black_box(&buf);
             }
         }
     }
+    frames
+}
+
+/// Every whole frame of `buf`, borrowed, then the consumed bytes dropped
+/// at once, as `FrameReader::read_frame_slice` does; returns the count.
+#[inline(always)]
+fn drain_borrowed<D: BorrowDecoder<Error = FrameError>>(
+    codec: &mut D,
+    buf: &mut BytesMut,
+) -> usize {
+    let mut pos = 0;
+    let mut frames = 0;
+    loop {
+        let found = codec.decode_slice(&buf[pos..], false);
+        let Some(range) = found.result.unwrap() else {
+            pos += found.consumed;
+            break;
+        };
+        black_box(&buf[pos + range.start..pos + range.end]);
+        frames += 1;
+        pos += found.consumed;
+    }
+    buf.advance(pos);
     frames
 }
 
@@ -114,13 +140,29 @@ fn work_lines(imp: &str, input: &[u8]) -> usize {
     if imp == "memchr" {
         return memchr::memchr_iter(b'\n', input).count();
     }
+    if imp == "in-place" {
+        // The borrowed path over the bytes where they are: no feed, no copy.
+        let mut codec = Lines::new();
+        let (mut pos, mut lines) = (0, 0);
+        loop {
+            let found = codec.decode_slice(&input[pos..], false);
+            let Some(range) = found.result.unwrap() else {
+                return lines;
+            };
+            black_box(&input[pos + range.start..pos + range.end]);
+            pos += found.consumed;
+            lines += 1;
+        }
+    }
     let mut buf = BytesMut::with_capacity(2 * FEED);
     let mut rionet = Lines::new();
     let mut tokio = LinesCodec::new();
     let mut lines = 0;
     for chunk in input.chunks(FEED) {
         buf.extend_from_slice(chunk);
-        if imp == "rionet" {
+        if imp == "borrowed" {
+            lines += drain_borrowed(&mut rionet, &mut buf);
+        } else if imp == "rionet" {
             while let Some(line) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
                 black_box(line);
                 lines += 1;

@@ -6,7 +6,10 @@
 // Run it:
 //
 //     cargo run --example kvstore -- server            # port 15213
+//     cargo run --example kvstore -- server 8000 --pool 4
 //     cargo run --example kvstore -- client localhost 15213
+//
+// (`kvstore --help`, `kvstore server --help` list the arguments.)
 //
 // then type commands to the client, one a line:
 //
@@ -23,16 +26,18 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, BufRead, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
+use std::num::NonZeroU16;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
+use common::{Arg, Cli, Stop};
+use rionet::TimedStream;
 use rionet::frame::{Decoder, Encoder, FrameError, Framed, Lines};
-
-const USAGE: &str = "kvstore server [PORT] | kvstore client HOST PORT";
 
 /// The longest command or reply line, `\n` excluded.
 const MAX_LINE: usize = 1024;
@@ -185,36 +190,94 @@ impl<In, Out: fmt::Display> Encoder<&Out> for KvCodec<In, Out> {
     }
 }
 
+const ABOUT: &str =
+    "A key-value store over a line protocol of typed commands (GET k, SET k v,\nDEL k, QUIT).";
+
+/// What the command line asks for.
+enum Mode {
+    Server(common::ServerArgs),
+    Client(String, u16),
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!("usage: {USAGE}");
-        return ExitCode::SUCCESS;
+    match parse_args(std::env::args_os().skip(1).collect()).unwrap_or_else(|stop| stop.exit()) {
+        Mode::Server(args) => server(&args),
+        Mode::Client(host, port) => client(&host, port),
     }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["server"] => server(common::DEFAULT_PORT),
-        ["server", port] => server(port.parse().unwrap_or_else(|_| common::usage(USAGE))),
-        ["client", host, port] => match port.parse::<u16>() {
-            Ok(port) if port > 0 => client(host, port),
-            _ => common::usage(USAGE),
-        },
-        _ => common::usage(USAGE),
+}
+
+fn server_cli() -> (Cli, common::ServerArgSpec) {
+    let mut cli = Cli::new(
+        "kvstore server",
+        "Serves the store: listens on PORT (IPv6 and IPv4) and prints \"listening on ADDR\".",
+    );
+    let spec = common::ServerArgs::declare(&mut cli);
+    (cli, spec)
+}
+
+fn client_cli() -> (Cli, Arg<String>, Arg<NonZeroU16>) {
+    let mut cli = Cli::new(
+        "kvstore client",
+        "Sends each command typed on stdin, one a line, and prints each reply.",
+    );
+    let host = cli.positional("HOST", "the server's name or address (localhost, ::1)");
+    let port = cli.positional("PORT", "the server's port");
+    (cli, host, port)
+}
+
+/// The help for `kvstore` itself: both synopses, then where to look.
+fn top_help() -> String {
+    format!(
+        "usage: {}\n       {}\n\n{ABOUT}\n`kvstore server --help` and `kvstore client --help` list the arguments.\n",
+        server_cli().0.synopsis(),
+        client_cli().0.synopsis()
+    )
+}
+
+/// Parses `server [--pool N] [PORT]` or `client HOST PORT`.
+fn parse_args(args: Vec<OsString>) -> Result<Mode, Stop> {
+    let mut args = args.into_iter();
+    let mode = args.next();
+    let bad = |message: String| {
+        Stop::Bad(format!(
+            "kvstore: {message}\nusage: {}\n       {}\n(`kvstore --help` says more)\n",
+            server_cli().0.synopsis(),
+            client_cli().0.synopsis()
+        ))
+    };
+    match mode.as_ref().map(|m| m.to_str()) {
+        Some(Some("server")) => {
+            let (cli, spec) = server_cli();
+            Ok(Mode::Server(spec.take(&mut cli.parse_os(args.collect())?)))
+        }
+        Some(Some("client")) => {
+            let (cli, host, port) = client_cli();
+            let mut m = cli.parse_os(args.collect())?;
+            Ok(Mode::Client(m.take(host), m.take(port).get()))
+        }
+        Some(Some("-h" | "--help")) => Err(Stop::Help(top_help())),
+        Some(Some(other)) => Err(bad(format!(
+            "unknown mode {other:?} (expected server or client)"
+        ))),
+        Some(None) => Err(bad(format!(
+            "unknown mode {:?} (expected server or client)",
+            mode.unwrap_or_default().to_string_lossy()
+        ))),
+        None => Err(bad("missing mode (server or client)".into())),
     }
 }
 
 type Store = Arc<Mutex<BTreeMap<String, String>>>;
 
-fn server(port: u16) -> ! {
+fn server(args: &common::ServerArgs) -> ! {
     let store = Store::default();
-    let args = common::ServerArgs { port, pool: None };
-    common::serve("kvstore", &args, move |stream, peer| {
+    common::serve("kvstore", args, move |stream, peer| {
         session(stream, peer, &store)
     })
 }
 
 /// Serves one client until it quits, closes, or breaks the protocol.
-fn session(stream: TcpStream, peer: SocketAddr, store: &Store) {
+fn session(stream: TimedStream, peer: SocketAddr, store: &Store) {
     common::log(format_args!("{peer}: connected"));
     let mut conn = Framed::new(stream, KvCodec::<Request, Reply>::new(Request::parse));
     let mut served = 0u64;

@@ -90,6 +90,8 @@ proptest! {
         max in prop_oneof![0usize..12, Just(usize::MAX)],
     ) {
         let delimiters = DELIMITER_SETS[set];
+        // `build` refuses a kept delimiter longer than the maximum.
+        prop_assume!(strip || max >= delimiters[0].len());
         let model = naive_delimited(&data, delimiters, strip, max, skip);
         for cuts in [cuts, every_byte(&data), Vec::new()] {
             let actual = events(decode_in_pieces(&mut codec(delimiters, strip, max, skip), &data, &cuts));
@@ -151,6 +153,7 @@ proptest! {
         max in prop_oneof![0usize..10, Just(usize::MAX)],
     ) {
         let delimiters: Vec<&[u8]> = set.iter().map(Vec::as_slice).collect();
+        prop_assume!(strip || max >= delimiters[0].len());
         let model = naive_delimited(&data, &delimiters, strip, max, skip);
         for cuts in [cuts.clone(), every_byte(&data), Vec::new()] {
             let actual = events(decode_in_pieces(&mut codec(&delimiters, strip, max, skip), &data, &cuts));
@@ -306,6 +309,16 @@ fn first_delimiter_may_not_be_a_prefix_of_another() {
     Delimited::builder()
         .delimiter(b"\r")
         .delimiter(b"\r\n")
+        .build();
+}
+
+#[test]
+#[should_panic(expected = "cannot fit under the maximum frame length")]
+fn a_kept_delimiter_longer_than_the_maximum_is_a_programming_error() {
+    Delimited::builder()
+        .delimiter(b"\r\n")
+        .strip_delimiter(false)
+        .max_frame_len(1)
         .build();
 }
 

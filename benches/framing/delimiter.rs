@@ -5,10 +5,10 @@
 
 use std::hint::black_box;
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput};
-use rionet::frame::{Delimited, Lines};
+use rionet::frame::{BorrowDecoder, Delimited, Lines};
 use tokio_util::codec::{AnyDelimiterCodec, LinesCodec};
 
 /// About 64 MiB of input per iteration.
@@ -85,6 +85,72 @@ fn rionet_decode<D>(
     });
 }
 
+/// Benches a rionet decoder made by `make` over `input` on the borrowed
+/// path, in the group: fed like [`rionet_decode`], every frame handed out
+/// as a slice of the buffer (`decode_slice`), the consumed bytes dropped
+/// once per chunk, as `FrameReader::read_frame_slice` does.
+fn rionet_borrowed<D>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    make: impl Fn() -> D,
+) where
+    D: BorrowDecoder,
+    D::Error: std::fmt::Debug,
+{
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let mut codec = make();
+            feed(input, |buf| {
+                let pos = slices(&mut codec, buf);
+                buf.advance(pos);
+            })
+        })
+    });
+}
+
+/// Benches the borrowed path over `input` in place: no buffer and no copy,
+/// the sans-IO use of a decoder over bytes already in memory, the same
+/// work as the memchr row plus the framing.
+fn rionet_in_place<D>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    make: impl Fn() -> D,
+) where
+    D: BorrowDecoder,
+    D::Error: std::fmt::Debug,
+{
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let mut codec = make();
+            assert_eq!(slices(&mut codec, black_box(input)), input.len());
+        })
+    });
+}
+
+/// Hands every whole frame of `src` to `black_box` as a slice; returns the
+/// bytes consumed.
+#[inline(always)]
+fn slices<D>(codec: &mut D, src: &[u8]) -> usize
+where
+    D: BorrowDecoder,
+    D::Error: std::fmt::Debug,
+{
+    let mut pos = 0;
+    loop {
+        let found = codec.decode_slice(&src[pos..], false);
+        let frame = found.result.unwrap();
+        if let Some(range) = &frame {
+            black_box(&src[pos + range.start..pos + range.end]);
+        }
+        pos += found.consumed;
+        if frame.is_none() {
+            return pos;
+        }
+    }
+}
+
 /// Benches a tokio-util decoder made by `make` over `input`, in the group,
 /// exactly as [`rionet_decode`] does.
 fn tokio_util_decode<D>(
@@ -117,6 +183,8 @@ fn bench_lines_decode(c: &mut Criterion) {
         .throughput(Throughput::Bytes(input.len() as u64))
         .sample_size(10);
     rionet_decode(&mut group, "rionet_Lines", &input, Lines::new);
+    rionet_borrowed(&mut group, "rionet_Lines_borrowed", &input, Lines::new);
+    rionet_in_place(&mut group, "rionet_Lines_in_place", &input, Lines::new);
     rionet_decode(&mut group, "rionet_Delimited", &input, || {
         Delimited::new(b"\n")
     });
@@ -140,13 +208,20 @@ fn bench_delimiter_decode(c: &mut Criterion) {
     group
         .throughput(Throughput::Bytes(any_of_3.len() as u64))
         .sample_size(10);
-    rionet_decode(&mut group, "rionet_Delimited", &any_of_3, || {
+    let any_of_3_codec = || {
         Delimited::builder()
             .delimiter(b",")
             .delimiter(b";")
             .delimiter(b"\n")
             .build()
-    });
+    };
+    rionet_decode(&mut group, "rionet_Delimited", &any_of_3, any_of_3_codec);
+    rionet_borrowed(
+        &mut group,
+        "rionet_Delimited_borrowed",
+        &any_of_3,
+        any_of_3_codec,
+    );
     tokio_util_decode(
         &mut group,
         "tokio_util_AnyDelimiterCodec",
@@ -167,6 +242,7 @@ fn bench_delimiter_decode(c: &mut Criterion) {
         Delimited::new(b"\r\n")
     });
     rionet_decode(&mut group, "rionet_Lines_crlf", &crlf, Lines::crlf);
+    rionet_borrowed(&mut group, "rionet_Lines_crlf_borrowed", &crlf, Lines::crlf);
     tokio_util_decode(&mut group, "tokio_util_LinesCodec", &crlf, LinesCodec::new);
     memchr_limit(&mut group, "memchr_count", &crlf, |bytes| {
         memchr::memmem::find_iter(bytes, b"\r\n").count()

@@ -3,9 +3,9 @@
 
 use std::hint::black_box;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use rionet::frame::{Decoder, Encoder, LengthPrefix};
+use rionet::frame::{BorrowDecoder, Decoder, Encoder, LengthPrefix};
 use tokio_util::codec::{Decoder as TokioDecoder, Encoder as TokioEncoder, LengthDelimitedCodec};
 
 /// Payload bytes per iteration.
@@ -68,6 +68,32 @@ fn length_decode(c: &mut Criterion) {
                 assert_eq!(n, STREAM / size * size);
             });
         });
+        // The borrowed path: each frame a slice of the buffer, the consumed
+        // bytes dropped once per chunk, as `FrameReader::read_frame_slice`.
+        group.bench_with_input(
+            BenchmarkId::new("rionet_borrowed", size),
+            &wire,
+            |b, wire| {
+                let mut codec = LengthPrefix::new();
+                let mut buf = BytesMut::with_capacity(wire.len() + FEED);
+                b.iter(|| {
+                    let n = feed(&mut buf, wire, |buf| {
+                        let (mut n, mut pos) = (0, 0);
+                        loop {
+                            let found = codec.decode_slice(&buf[pos..], false);
+                            let Some(range) = found.result.unwrap() else {
+                                break;
+                            };
+                            n += black_box(&buf[pos + range.start..pos + range.end]).len();
+                            pos += found.consumed;
+                        }
+                        buf.advance(pos);
+                        n
+                    });
+                    assert_eq!(n, STREAM / size * size);
+                });
+            },
+        );
         group.bench_with_input(BenchmarkId::new("tokio-util", size), &wire, |b, wire| {
             let mut codec = LengthDelimitedCodec::new();
             let mut buf = BytesMut::with_capacity(wire.len() + FEED);

@@ -501,7 +501,7 @@ fn every_example_answers_help_on_stdout_with_exit_0() {
         (
             "frameserver",
             &["--help"],
-            "usage: frameserver [--pool N] [--idle-timeout SECS] [--max-connections N] [--overload POLICY] [--stats SECS] [PORT]\n",
+            "usage: frameserver [--pool N] [--idle-timeout SECS] [--max-connections N] [--overload POLICY] [--stats SECS] [--frame-timeout SECS] [--max-frame BYTES] [PORT]\n",
         ),
         (
             "frameclient",
@@ -874,6 +874,175 @@ fn frameserver_speaks_the_length_prefix_wire_format() {
     stream.read_exact(&mut echo).unwrap();
     assert_eq!(&echo, b"\0\0\0\x02ok");
     assert!(server.is_running());
+}
+
+/// Sends `payload` as one length-prefixed frame and checks its echo.
+fn frame_round_trip(stream: &mut TcpStream, payload: &[u8]) {
+    let mut wire = (payload.len() as u32).to_be_bytes().to_vec();
+    wire.extend_from_slice(payload);
+    stream.write_all(&wire).unwrap();
+    let mut echo = vec![0; wire.len()];
+    stream.read_exact(&mut echo).unwrap();
+    assert_eq!(echo, wire);
+}
+
+/// Reads until the server ends the connection: end of stream, or a reset
+/// when it closed with bytes still unread. Panics on anything else (data,
+/// the test's own I/O timeout).
+fn until_closed(stream: &TcpStream) {
+    let mut buf = [0u8; 64];
+    match (&*stream).read(&mut buf) {
+        Ok(0) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the server did not close the connection: {other:?}"),
+    }
+}
+
+#[test]
+fn frameserver_help_states_the_memory_bound_and_start_prints_the_limits() {
+    let out = run("frameserver", &["--help"], b"");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "max(256 KiB, 1.25 x (max frame + 4) + 64 KiB) + 8 KiB",
+        "392.0 MiB with the defaults",
+        "--frame-timeout SECS",
+        "after its first byte (default 10)",
+        "--max-frame BYTES",
+        "(default 262144)",
+        "--max-connections N",
+        "(default 1024)",
+    ] {
+        assert!(help.contains(part), "{part:?} in {help}");
+    }
+    let (server, _port) = start_server(
+        "frameserver",
+        &["--max-frame", "65536", "--max-connections", "100"],
+    );
+    let line = server.wait_for("limits: ");
+    assert_eq!(
+        line,
+        "limits: idle timeout 300s, frame timeout 10s, write timeout 30s, frames up to 65536 bytes, at most 100 connections, then wait: at most 25.8 MiB of frame buffers"
+    );
+}
+
+/// Beyond --max-connections with --overload refuse, a client reads a
+/// `busy` frame (not a line: it speaks frames) and the connection closes.
+#[test]
+fn frameserver_refuses_with_a_busy_frame() {
+    let (_server, port) = start_server(
+        "frameserver",
+        &["--max-connections", "1", "--overload", "refuse"],
+    );
+    let mut first = connect(port);
+    frame_round_trip(&mut first, b"first");
+    let mut second = connect(port);
+    let mut refused = Vec::new();
+    second.read_to_end(&mut refused).unwrap();
+    let text = b"busy: the server is full, try again later";
+    let mut want = (text.len() as u32).to_be_bytes().to_vec();
+    want.extend_from_slice(text);
+    assert_eq!(refused, want);
+    frame_round_trip(&mut first, b"still served");
+}
+
+/// A frame that has started must be complete within --frame-timeout: a
+/// client trickling one byte every 20 ms is cut at the deadline, while
+/// another client is served before, during and after.
+#[test]
+fn frameserver_cuts_a_trickling_frame_at_its_deadline_and_serves_others() {
+    let (server, port) = start_server(
+        "frameserver",
+        &["--frame-timeout", "0.5", "--idle-timeout", "5"],
+    );
+    let mut other = connect(port);
+    frame_round_trip(&mut other, b"before");
+    let trickler = connect(port);
+    let (stop, stopped) = mpsc::channel::<()>();
+    let mut out = trickler.try_clone().unwrap();
+    let start = Instant::now();
+    let writer = thread::spawn(move || {
+        // The header of a 100-byte frame, then its bytes one by one.
+        out.write_all(&[0, 0, 0, 100]).unwrap();
+        for _ in 0..100 {
+            if stopped.try_recv().is_ok() || out.write_all(b"x").is_err() {
+                return;
+            }
+            // Pacing the trickle, not synchronisation.
+            thread::sleep(Duration::from_millis(20));
+        }
+    });
+    frame_round_trip(&mut other, b"during");
+    until_closed(&trickler);
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(500), "cut after {took:?}");
+    let line = server.wait_for("read deadline passed");
+    // The deadline ran from the frame's first byte; what had arrived is
+    // counted (the header included).
+    assert!(line.contains("dropped (read deadline passed "), "{line}");
+    assert!(
+        line.contains(" bytes had arrived since); echoed 0 frames"),
+        "{line}"
+    );
+    frame_round_trip(&mut other, b"after");
+    stop.send(()).unwrap();
+    writer.join().unwrap();
+}
+
+#[test]
+fn frameserver_drops_a_client_silent_between_frames_at_the_idle_timeout() {
+    let (server, port) = start_server(
+        "frameserver",
+        &["--idle-timeout", "0.3", "--frame-timeout", "5"],
+    );
+    let mut stream = connect(port);
+    // Timed from before the frame: the server's idle wait starts after it.
+    let start = Instant::now();
+    frame_round_trip(&mut stream, b"one");
+    until_closed(&stream);
+    assert!(start.elapsed() >= Duration::from_millis(300));
+    let line = server.wait_for("idle:");
+    assert!(
+        line.contains(
+            "dropped (idle: no frame started for 300ms (the idle timeout)); echoed 1 frames"
+        ),
+        "{line}"
+    );
+}
+
+#[test]
+fn frameserver_ends_a_session_on_a_frame_over_max_frame() {
+    let (mut server, port) = start_server("frameserver", &["--max-frame", "16"]);
+    let mut stream = connect(port);
+    frame_round_trip(&mut stream, &[7; 16]);
+    stream.write_all(&[0, 0, 0, 17]).unwrap();
+    until_closed(&stream);
+    let line = server.wait_for("exceeds");
+    assert!(
+        line.contains("frame of 17 bytes exceeds the maximum of 16 bytes"),
+        "{line}"
+    );
+    assert!(server.is_running());
+}
+
+/// Beyond --max-connections a client waits in the backlog until a slot
+/// frees up.
+#[test]
+fn frameserver_serves_at_most_max_connections_at_once() {
+    let (_server, port) = start_server("frameserver", &["--max-connections", "1"]);
+    let mut first = connect(port);
+    frame_round_trip(&mut first, b"first");
+    let mut second = connect(port);
+    second.write_all(b"\0\0\0\x06second").unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut echo = [0u8; 10];
+    let waiting = second.read(&mut echo).unwrap_err();
+    assert_eq!(waiting.kind(), std::io::ErrorKind::WouldBlock, "{waiting}");
+    drop(first);
+    second.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    second.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"\0\0\0\x06second");
 }
 
 /// A server whose log reader has gone (stdout closed) goes on serving:

@@ -57,8 +57,8 @@ fn start_server() -> Server {
 }
 
 /// Runs `kvstore ARGS` to completion with `stdin` piped in, within the I/O
-/// timeout; returns (success, stdout, stderr).
-fn run(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
+/// timeout; returns (exit code, stdout, stderr).
+fn run(args: &[&str], stdin: &[u8]) -> (Option<i32>, String, String) {
     let mut child = Command::new(example("kvstore"))
         .args(args)
         .stdin(Stdio::piped())
@@ -87,7 +87,7 @@ fn run(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
     }
     let status = child.wait().unwrap();
     (
-        status.success(),
+        status.code(),
         out.expect("kvstore did not finish"),
         err.expect("kvstore did not finish"),
     )
@@ -95,12 +95,38 @@ fn run(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
 
 #[test]
 fn help_prints_usage_and_exits_0() {
-    let (ok, stdout, _) = run(&["--help"], b"");
-    assert!(ok);
+    let (code, stdout, _) = run(&["--help"], b"");
+    assert_eq!(code, Some(0));
     assert!(stdout.starts_with("usage: kvstore server"), "{stdout}");
-    let (ok, _, stderr) = run(&["serve"], b"");
-    assert!(!ok);
-    assert!(stderr.contains("usage"), "{stderr}");
+    assert!(
+        stdout.contains("\n       kvstore client HOST PORT\n"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = run(&["server", "--help"], b"");
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("--pool N"), "{stdout}");
+}
+
+#[test]
+fn bad_arguments_are_named_and_exit_2() {
+    for (args, says) in [
+        (&["serve"][..], "kvstore: unknown mode \"serve\""),
+        (&[], "kvstore: missing mode"),
+        (
+            &["server", "70000"],
+            "kvstore server: port 70000 is out of range",
+        ),
+        (&["client", "localhost"], "kvstore client: missing PORT"),
+        (
+            &["client", "localhost", "0"],
+            "kvstore client: port 0 is out of range",
+        ),
+    ] {
+        let (code, _, stderr) = run(args, b"");
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(says), "{args:?}: {stderr}");
+        assert!(stderr.contains("usage: kvstore"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -108,8 +134,8 @@ fn client_and_server_speak_typed_commands() {
     let server = start_server();
     let port = server.port.to_string();
     let script = b"SET greeting hello world\nGET greeting\nFETCH x\nDEL greeting\nGET greeting\nQUIT\nGET never-sent\n";
-    let (ok, stdout, stderr) = run(&["client", "localhost", &port], script);
-    assert!(ok, "{stderr}");
+    let (code, stdout, stderr) = run(&["client", "localhost", &port], script);
+    assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout, "OK\nVALUE hello world\nOK\nNOT_FOUND\nBYE\n");
     // The bad line was refused by the client's own parser, never sent.
     assert!(stderr.contains("bad line \"FETCH x\""), "{stderr}");
@@ -137,4 +163,15 @@ fn server_answers_bad_and_oversized_lines_and_goes_on() {
     // Both were recoverable: the session and the store are intact.
     assert_eq!(ask(b"GET k\n"), "VALUE v\n");
     assert_eq!(ask(b"QUIT\n"), "BYE\n");
+}
+
+#[test]
+fn a_server_that_is_not_there_is_reported_with_exit_1() {
+    let (addr, _bound) = util::refusing_port("127.0.0.1".parse().unwrap());
+    let port = addr.port().to_string();
+    let (code, stdout, stderr) = run(&["client", "127.0.0.1", &port], b"GET k\n");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.starts_with("kvstore: "), "{stderr}");
+    assert!(stderr.contains(&port), "the error names the port: {stderr}");
 }

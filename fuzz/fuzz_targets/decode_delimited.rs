@@ -16,10 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let expected = model::delimited_events(&m, stream);
     let rules = codecs::delimited_rules(&m);
     let whole = decode_chunks(&mut codecs::delimited(&m), &[stream], &rules);
-    assert_eq!(whole.events, expected, "whole stream, {m:?}");
+    assert_eq!(whole.outcome, expected, "whole stream, {m:?}");
     let mut codec = codecs::delimited(&m);
     let chunked = decode_chunks(&mut codec, &chunks(stream, sizes), &rules);
-    assert_eq!(chunked.events, expected, "chunked stream, {m:?}");
+    assert_eq!(chunked.outcome, expected, "chunked stream, {m:?}");
     // Linear work: each delimiter's search looks at a byte a bounded number
     // of times, plus the longest delimiter's length of overlap per search (a
     // search per call, one more after each frame or error within a call).
@@ -28,7 +28,12 @@ fuzz_target!(|data: &[u8]| {
     let longest = m.delimiters.iter().map(Vec::len).max().unwrap_or(1) as u64;
     let bound = 2
         * m.delimiters.len() as u64
-        * (stream.len() as u64 + (chunked.calls + chunked.events.len() as u64 + 1) * longest);
+        * (stream.len() as u64
+            + (chunked.calls
+                + chunked.outcome.events.len() as u64
+                + chunked.outcome.skipped_frames
+                + 1)
+                * longest);
     assert!(
         codec.bytes_examined() <= bound,
         "examined {} bytes for {} bytes in {} calls (bound {bound}), {m:?}",

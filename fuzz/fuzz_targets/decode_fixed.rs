@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let expected = model::fixed_events(n, stream);
     let rules = codecs::fixed_rules(n);
     let whole = decode_chunks(&mut codecs::fixed(n), &[stream], &rules);
-    assert_eq!(whole.events, expected, "whole stream, n = {n}");
+    assert_eq!(whole.outcome, expected, "whole stream, n = {n}");
     let chunked = decode_chunks(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
-    assert_eq!(chunked.events, expected, "chunked stream, n = {n}");
+    assert_eq!(chunked.outcome, expected, "chunked stream, n = {n}");
 });

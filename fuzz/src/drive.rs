@@ -1,64 +1,94 @@
 //! The calls into rionet's decoders: run one over a chunked stream, check
 //! the invariants every decoder documents, and map results to [`Event`]s.
 
-use bytes::BytesMut;
-use rionet::Error;
-use rionet::frame::Decoder;
+use rionet::bytes::{Bytes, BytesMut};
+use rionet::frame::{Decoder, FrameError};
 
-use crate::model::Event;
+use crate::model::{Event, Outcome};
+
+/// What a codec says it skipped under `Oversize::Skip`:
+/// `(skipped_frames(), skipped_bytes())`.
+pub trait Skips {
+    /// The codec's skip counters.
+    fn skips(&self) -> (u64, u64);
+}
 
 /// How a decoder's errors behave and how much it may buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {
     /// `FrameTooLarge` and `InvalidLength` leave the decoder failed (the
-    /// length prefix under `Oversize::Error`).
+    /// length prefix); otherwise `FrameTooLarge` is recoverable.
     pub fatal_errors: bool,
     /// After `decode` returns `Ok(None)`, the buffer holds at most this many
     /// bytes (the documented memory bound).
     pub max_buffered: usize,
-    /// The codec's maximum frame length, for `FrameTooLarge`'s `len`.
+    /// The codec's maximum frame length, for `FrameTooLarge`'s `max`.
     pub max: usize,
 }
 
 /// What one run produced.
 #[derive(Debug)]
 pub struct Run {
-    /// Frames and errors, in order.
-    pub events: Vec<Event>,
+    /// Frames and errors, in order, and the skip counters at the end.
+    pub outcome: Outcome,
     /// `decode` / `decode_eof` calls made.
     pub calls: u64,
 }
 
-fn event(err: Error, rules: &Rules) -> Event {
-    match err {
-        Error::FrameTooLarge { len, max } => {
+/// Maps a decoder's error to its event, checking what it carries and that
+/// `is_recoverable()` says what the codec documents.
+fn event(err: FrameError, rules: &Rules) -> Event {
+    let recoverable = err.is_recoverable();
+    let ev = match err {
+        FrameError::FrameTooLarge { len, max, .. } => {
             assert_eq!(max, rules.max, "FrameTooLarge reports another maximum");
+            // A declared length over 64 bits is reported saturated, as
+            // `u64::MAX`: under a maximum of `usize::MAX` that reads "frame
+            // of 18446744073709551615 bytes exceeds the maximum of
+            // 18446744073709551615 bytes" (found here; the field is a u64).
             assert!(
-                len > max as u64,
+                len > max as u64 || len == u64::MAX,
                 "FrameTooLarge of {len} bytes under the maximum {max}"
             );
             Event::TooLarge
         }
-        Error::FrameSkipped { len, max } => {
-            assert_eq!(max, rules.max, "FrameSkipped reports another maximum");
+        FrameError::InvalidLength { .. } => Event::Invalid,
+        FrameError::PartialFrame {
+            had,
+            expected,
+            pending,
+        } => {
             assert!(
-                len > max as u64,
-                "FrameSkipped of {len} bytes under the maximum {max}"
+                pending.len() as u64 <= had,
+                "PartialFrame had {had} bytes but carries {}",
+                pending.len()
             );
-            Event::Skipped(len)
+            if let Some(expected) = expected {
+                assert!(had < expected, "PartialFrame had {had} of {expected} bytes");
+            }
+            assert!(!recoverable, "a PartialFrame is recoverable");
+            return Event::Partial(pending.to_vec());
         }
-        Error::InvalidLength { .. } => Event::Invalid,
-        Error::PartialFrame { pending } => Event::Partial(pending.to_vec()),
         other => panic!("a decoder produced an unexpected error: {other:?}"),
-    }
+    };
+    assert_eq!(
+        recoverable, !rules.fatal_errors,
+        "is_recoverable() of {ev:?}"
+    );
+    ev
 }
 
-fn is_fatal(event: &Event, rules: &Rules) -> bool {
-    rules.fatal_errors && matches!(event, Event::TooLarge | Event::Invalid)
+/// An error after which the decoder stays failed: every error that is not
+/// recoverable, but the end of the stream.
+fn is_fatal(err: &FrameError) -> bool {
+    !err.is_recoverable() && !matches!(err, FrameError::PartialFrame { .. })
 }
 
 /// A fatal error must come back, the same, on every later call.
-fn check_repeats<D: Decoder>(decoder: &mut D, src: &mut BytesMut, first: &str) {
+fn check_repeats<D>(decoder: &mut D, src: &mut BytesMut, first: &str)
+where
+    D: Decoder<Item = Bytes, Error = FrameError>,
+{
     src.extend_from_slice(b"\0\x01more bytes");
     for eof in [false, true, false] {
         let again = if eof {
@@ -67,7 +97,10 @@ fn check_repeats<D: Decoder>(decoder: &mut D, src: &mut BytesMut, first: &str) {
             decoder.decode(src)
         };
         match again {
-            Err(err) => assert_eq!(err.to_string(), first, "a fatal error changed"),
+            Err(err) => {
+                assert_eq!(err.to_string(), first, "a fatal error changed");
+                assert!(!err.is_recoverable(), "a fatal error became recoverable");
+            }
             Ok(frame) => panic!("a fatal error did not repeat: {frame:?}"),
         }
     }
@@ -79,10 +112,30 @@ fn check_repeats<D: Decoder>(decoder: &mut D, src: &mut BytesMut, first: &str) {
 /// Checks: every frame consumes input; the buffer stays within
 /// `rules.max_buffered` whenever the decoder waits; a fatal error repeats;
 /// after `PartialFrame` the stream is done; no loop outlives its input.
-pub fn decode_chunks<D: Decoder>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run {
+/// The run's skip counters are the decoder's at the end.
+pub fn decode_chunks<D>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run
+where
+    D: Decoder<Item = Bytes, Error = FrameError> + Skips,
+{
+    let run = run_chunks(decoder, chunks, rules);
+    let (skipped_frames, skipped_bytes) = decoder.skips();
+    Run {
+        outcome: Outcome {
+            skipped_frames,
+            skipped_bytes,
+            ..run.outcome
+        },
+        ..run
+    }
+}
+
+fn run_chunks<D>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run
+where
+    D: Decoder<Item = Bytes, Error = FrameError>,
+{
     let mut src = BytesMut::new();
     let mut run = Run {
-        events: Vec::new(),
+        outcome: Outcome::default(),
         calls: 0,
     };
     for chunk in chunks {
@@ -96,7 +149,7 @@ pub fn decode_chunks<D: Decoder>(decoder: &mut D, chunks: &[&[u8]], rules: &Rule
                 Ok(Some(_)) if src.len() >= before => {
                     panic!("a frame consumed no input ({before} bytes buffered)")
                 }
-                Ok(Some(frame)) => run.events.push(Event::Frame(frame.to_vec())),
+                Ok(Some(frame)) => run.outcome.events.push(Event::Frame(frame.to_vec())),
                 Ok(None) => {
                     assert!(
                         src.len() <= rules.max_buffered,
@@ -108,13 +161,13 @@ pub fn decode_chunks<D: Decoder>(decoder: &mut D, chunks: &[&[u8]], rules: &Rule
                 }
                 Err(err) => {
                     let text = err.to_string();
+                    let fatal = is_fatal(&err);
                     let ev = event(err, rules);
                     assert!(
                         !matches!(ev, Event::Partial(_)),
                         "PartialFrame before the end"
                     );
-                    let fatal = is_fatal(&ev, rules);
-                    run.events.push(ev);
+                    run.outcome.events.push(ev);
                     if fatal {
                         check_repeats(decoder, &mut src, &text);
                         return run;
@@ -128,7 +181,7 @@ pub fn decode_chunks<D: Decoder>(decoder: &mut D, chunks: &[&[u8]], rules: &Rule
         let before = src.len();
         match decoder.decode_eof(&mut src) {
             Ok(Some(_)) if src.len() >= before => panic!("a frame consumed no input at the end"),
-            Ok(Some(frame)) => run.events.push(Event::Frame(frame.to_vec())),
+            Ok(Some(frame)) => run.outcome.events.push(Event::Frame(frame.to_vec())),
             Ok(None) => {
                 assert!(
                     src.is_empty(),
@@ -139,10 +192,10 @@ pub fn decode_chunks<D: Decoder>(decoder: &mut D, chunks: &[&[u8]], rules: &Rule
             }
             Err(err) => {
                 let text = err.to_string();
+                let fatal = is_fatal(&err);
                 let ev = event(err, rules);
                 let partial = matches!(ev, Event::Partial(_));
-                let fatal = is_fatal(&ev, rules);
-                run.events.push(ev);
+                run.outcome.events.push(ev);
                 if fatal {
                     check_repeats(decoder, &mut src, &text);
                     return run;

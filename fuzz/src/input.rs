@@ -34,9 +34,10 @@ impl<'a> Input<'a> {
         self.u8() & 1 == 1
     }
 
-    /// A number in `lo..=hi` (modulo: good enough for a fuzzer).
+    /// A number in `lo..=hi` (modulo: good enough for a fuzzer); any
+    /// bounds, `0..=usize::MAX` included.
     pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + usize::from(self.u16()) % (hi - lo + 1)
+        lo + usize::from(self.u16()) % (hi - lo).saturating_add(1)
     }
 
     /// Up to `n` next bytes.

@@ -14,10 +14,15 @@ fn max_len(input: &mut Input<'_>, default: usize) -> usize {
     }
 }
 
-/// Every `LengthPrefix` setting. Offsets stay small: a huge offset makes the
-/// decoder wait for (and buffer) that many bytes, which is documented and
-/// left to `build()` validation (issue 9), not a decoder bug.
-pub fn length(input: &mut Input<'_>) -> LengthModel {
+/// Every `LengthPrefix` setting, offsets and strips of any size included;
+/// `None` for settings `LengthPrefixBuilder::build()` refuses.
+///
+/// `build()` panics on those (programming errors, not bad input), and
+/// libFuzzer's panic hook aborts before `catch_unwind` could catch it, so
+/// the harness mirrors the documented rule instead ([`length_builds`]).
+/// A mirror that let a refused setting through would abort the target: the
+/// rule and its documentation are checked too.
+pub fn length(input: &mut Input<'_>) -> Option<LengthModel> {
     let b = input.u8();
     let width = if b % 9 == 8 {
         Width::Varint
@@ -25,7 +30,14 @@ pub fn length(input: &mut Input<'_>) -> LengthModel {
         Width::Fixed(usize::from(b % 9) + 1)
     };
     let little_endian = input.bool();
-    let offset = input.range(0, 8);
+    // Mostly small; sometimes huge (the decoder waits for bytes that never
+    // come, the encoder refuses frames that overflow 64 bits).
+    let offset = match input.u8() % 16 {
+        0 => 1 << 62,
+        1 => usize::MAX - input.range(0, 16),
+        2 => input.range(0, 4096),
+        _ => input.range(0, 8),
+    };
     let adjustment = match input.u8() % 8 {
         0 => isize::MIN,
         1 => isize::MAX,
@@ -33,18 +45,15 @@ pub fn length(input: &mut Input<'_>) -> LengthModel {
         _ => isize::from(input.u8() as i8) / 4,
     };
     let includes_header = input.bool();
-    let head = offset + if let Width::Fixed(n) = width { n } else { 1 };
+    let head = offset.saturating_add(if let Width::Fixed(n) = width { n } else { 1 });
     let strip = match (input.u8() % 4, width) {
         (0 | 1, _) => None,
         (_, Width::Varint) => Some(input.range(0, offset)),
-        (_, Width::Fixed(_)) => Some(input.range(0, head + 4)),
+        (_, Width::Fixed(_)) => Some(input.range(0, head.saturating_add(4))),
     };
-    // Known bug, issue 9: under a maximum of `usize::MAX` a header whose
-    // frame exceeds it waits forever instead of failing (found here at
-    // once). Until that fix lands, the largest maximum drawn is one less.
-    let max = max_len(input, 8 << 20).min(usize::MAX - 1);
+    let max = max_len(input, 8 << 20);
     let skip = input.bool();
-    LengthModel {
+    let m = LengthModel {
         width,
         little_endian,
         offset,
@@ -53,7 +62,27 @@ pub fn length(input: &mut Input<'_>) -> LengthModel {
         strip,
         max,
         skip,
-    }
+    };
+    length_builds(&m).then_some(m)
+}
+
+/// `LengthPrefixBuilder::build()`'s documented rule: a varint's strip is
+/// the whole header or at most the offset; the header (a varint counting 1
+/// byte) and the strip each fit under the maximum.
+pub fn length_builds(m: &LengthModel) -> bool {
+    let width = match m.width {
+        Width::Fixed(n) => n,
+        Width::Varint => 1,
+    };
+    let varint_strip = match (m.width, m.strip) {
+        (Width::Varint, Some(s)) => s <= m.offset,
+        _ => true,
+    };
+    varint_strip
+        && m.offset
+            .checked_add(width)
+            .is_some_and(|head| head <= m.max)
+        && m.strip.is_none_or(|s| s <= m.max)
 }
 
 /// One to three delimiters of one to three bytes, from a small alphabet so

@@ -99,6 +99,34 @@ pub trait Decoder {
     /// Malformed or oversized input, as documented by each framer.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Self::Item>, Self::Error>;
 
+    /// After [`decode`](Decoder::decode) returned `Ok(None)` on `src`: the
+    /// whole length on the wire of the frame at the front of `src` (from
+    /// `src[0]`, header included), when a header has declared it.
+    ///
+    /// [`FrameReader`](super::FrameReader) uses it to size its reads to the
+    /// rest of the frame and to grow its buffer towards the frame's size
+    /// without copying it again and again; it never reserves more than a
+    /// few times what has actually arrived on the word of a hint, so a
+    /// wrong or hostile hint costs speed, not memory. `None` (the provided
+    /// default) is always correct.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rionet::frame::{Decoder, LengthPrefix};
+    ///
+    /// let mut codec = LengthPrefix::new();
+    /// let mut src = BytesMut::from(&b"\0\0\x01\0abc"[..]);
+    /// assert_eq!(codec.decode(&mut src)?, None);
+    /// assert_eq!(codec.frame_len_hint(&src), Some(4 + 256));
+    /// # Ok::<(), rionet::frame::FrameError>(())
+    /// ```
+    fn frame_len_hint(&self, src: &[u8]) -> Option<usize> {
+        let _ = src;
+        None
+    }
+
     /// Like [`decode`](Decoder::decode), called once the stream has ended:
     /// no more bytes will be appended to `src`.
     ///

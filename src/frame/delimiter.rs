@@ -3,7 +3,7 @@
 use bytes::{Bytes, BytesMut};
 
 use super::scan::{Scanner, Search};
-use super::{Decoder, Encoder, FrameError, Oversize};
+use super::{BorrowDecoder, Decoded, Decoder, Encoder, FrameError, Oversize};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -282,8 +282,10 @@ impl Decoder for Delimited {
     /// [`FrameError::FrameTooLarge`] for a frame over the maximum under
     /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
     /// frame.
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        self.scanner.decode(src, false)
+        let scan = self.scanner.scan(src, false);
+        scan.into_bytes(src)
     }
 
     /// Like `decode`, once the stream has ended: a shorter delimiter that
@@ -294,7 +296,17 @@ impl Decoder for Delimited {
     /// As `decode`, and [`FrameError::PartialFrame`] with the bytes after
     /// the last delimiter, if any.
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        self.scanner.decode(src, true)
+        let scan = self.scanner.scan(src, true);
+        scan.into_bytes(src)
+    }
+}
+
+impl BorrowDecoder for Delimited {
+    /// The [`decode`](Decoder::decode) / [`decode_eof`](Decoder::decode_eof)
+    /// framing, in place: the same frames, skips and errors.
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
+        self.scanner.scan(src, eof).into_decoded(src)
     }
 }
 
@@ -458,13 +470,24 @@ impl DelimitedBuilder {
     /// added, if a delimiter is empty, or if the first delimiter (the one the
     /// encoder writes) is a proper prefix of another one: the decoder would
     /// read a written delimiter followed by some payloads as the longer
-    /// delimiter. Add the longer delimiter first.
+    /// delimiter. Add the longer delimiter first. Also if delimiters are
+    /// [kept](Self::strip_delimiter) and the maximum frame length is shorter
+    /// than the first delimiter: no frame the encoder writes would fit.
     ///
     /// # Examples
     ///
     /// ```
     /// let codec = rionet::frame::Delimited::builder().delimiter(b"\r\n").delimiter(b"\r").build();
     /// assert_eq!(codec.delimiters().len(), 2);
+    /// ```
+    ///
+    /// ```should_panic
+    /// // A kept "\r\n" alone is 2 bytes, over a maximum of 1.
+    /// rionet::frame::Delimited::builder()
+    ///     .delimiter(b"\r\n")
+    ///     .strip_delimiter(false)
+    ///     .max_frame_len(1)
+    ///     .build();
     /// ```
     pub fn build(&self) -> Delimited {
         let first = self
@@ -481,6 +504,12 @@ impl DelimitedBuilder {
                 .iter()
                 .any(|d| d.len() > first.len() && d.starts_with(first)),
             "the first delimiter, which the encoder writes, is a prefix of another delimiter; add the longer one first"
+        );
+        assert!(
+            self.strip || self.max >= first.len(),
+            "a kept delimiter of {} bytes cannot fit under the maximum frame length of {} bytes",
+            first.len(),
+            self.max
         );
         let search = Search::for_delimiters(&self.delimiters);
         Delimited {

@@ -2,7 +2,8 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::{Decoder, Encoder, FrameError};
+use super::borrow::{Found, Scan};
+use super::{BorrowDecoder, Decoded, Decoder, Encoder, FrameError};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -109,10 +110,8 @@ impl Decoder for FixedLength {
     ///
     /// None: any bytes make frames.
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        if src.len() < self.len {
-            return Ok(None);
-        }
-        Ok(Some(src.split_to(self.len).freeze()))
+        let scan = self.scan(src, false);
+        scan.into_bytes(src)
     }
 
     /// Like `decode`, once the stream has ended.
@@ -121,17 +120,36 @@ impl Decoder for FixedLength {
     ///
     /// [`FrameError::PartialFrame`] when fewer than `n` bytes are left.
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        match self.decode(src)? {
-            Some(frame) => Ok(Some(frame)),
-            None if src.is_empty() => Ok(None),
-            None => {
-                let pending = src.split().freeze();
-                Err(FrameError::PartialFrame {
-                    had: pending.len() as u64,
+        let scan = self.scan(src, true);
+        scan.into_bytes(src)
+    }
+}
+
+impl BorrowDecoder for FixedLength {
+    /// The [`decode`](Decoder::decode) / [`decode_eof`](Decoder::decode_eof)
+    /// framing, in place: the same frames and errors.
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
+        self.scan(src, eof).into_decoded(src)
+    }
+}
+
+impl FixedLength {
+    /// The next `n` bytes, if they are there: the framing of both paths.
+    #[inline(always)]
+    fn scan(&self, src: &[u8], eof: bool) -> Scan {
+        if src.len() >= self.len {
+            Scan::frame(0..self.len, self.len)
+        } else if eof && !src.is_empty() {
+            Scan {
+                consumed: 0,
+                found: Found::Partial {
+                    had: None,
                     expected: Some(self.len as u64),
-                    pending,
-                })
+                },
             }
+        } else {
+            Scan::wait(0)
         }
     }
 }

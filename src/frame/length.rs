@@ -1,8 +1,9 @@
 //! The length-prefix framer: [`LengthPrefix`] and its builder.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::frame::{Decoder, Encoder, FrameError, Oversize};
+use super::borrow::{Found, Scan};
+use crate::frame::{BorrowDecoder, Decoded, Decoder, Encoder, FrameError, Oversize};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -159,6 +160,11 @@ const VARINT_MAX_LEN: usize = 10;
 #[derive(Debug, Clone)]
 pub struct LengthPrefix {
     layout: Layout,
+    /// `Some(max)` for the plain layout (a 4-byte big-endian payload
+    /// length, nothing before or after it, header stripped), worked out at
+    /// `build`: frames of at most `max` bytes then take a fast path, one
+    /// bound check and a `u32` read.
+    plain_max: Option<usize>,
     state: State,
     skipped_frames: u64,
     skipped_bytes: u64,
@@ -351,8 +357,21 @@ impl LengthPrefix {
     }
 
     /// Appends `item` framed to `dst`; nothing is appended on error.
-    #[inline]
+    #[inline(always)]
     fn encode_slice(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
+        if let Some(max) = self.plain_max {
+            if item.len() <= max {
+                dst.reserve(4 + item.len());
+                dst.extend_from_slice(&(item.len() as u32).to_be_bytes());
+                dst.extend_from_slice(item);
+                return Ok(());
+            }
+        }
+        self.encode_any(item, dst)
+    }
+
+    /// [`encode_slice`](LengthPrefix::encode_slice) for every layout.
+    fn encode_any(&self, item: &[u8], dst: &mut BytesMut) -> Result<()> {
         let consumed = self.layout.head_into(item, dst, item.len())?;
         dst.extend_from_slice(&item[consumed..]);
         Ok(())
@@ -361,6 +380,12 @@ impl LengthPrefix {
     /// The head goes to `head`; returns the payload borrowed from `item`.
     #[inline]
     fn split_slice<'i>(&self, item: &'i [u8], head: &mut BytesMut) -> Result<&'i [u8]> {
+        if let Some(max) = self.plain_max {
+            if item.len() <= max {
+                head.put_u32(item.len() as u32);
+                return Ok(item);
+            }
+        }
         let consumed = self.layout.head_into(item, head, 0)?;
         Ok(&item[consumed..])
     }
@@ -695,8 +720,15 @@ impl LengthPrefixBuilder {
                 "a strip of {strip} bytes cannot fit under the maximum frame length of {max} bytes"
             );
         }
+        let plain = layout.width == Width::Fixed(4)
+            && !layout.little_endian
+            && layout.offset == 0
+            && layout.adjustment == 0
+            && matches!(layout.strip, None | Some(4))
+            && !layout.includes_header;
         LengthPrefix {
             layout: self.layout,
+            plain_max: plain.then(|| max.min(u32::MAX as usize)),
             state: State::Head,
             skipped_frames: 0,
             skipped_bytes: 0,
@@ -834,16 +866,23 @@ impl Layout {
         self.head_into_slow(item, dst, extra)
     }
 
+    /// [`head_into`](Layout::head_into) for every layout. An item the
+    /// length field cannot describe is refused as such, whatever the
+    /// maximum; one it can, over the maximum, is `FrameTooLarge`.
     fn head_into_slow(&self, item: &[u8], dst: &mut BytesMut, extra: usize) -> Result<usize> {
-        if item.len() > self.max_frame_len {
-            return Err(FrameError::FrameTooLarge {
-                len: item.len() as u64,
-                max: self.max_frame_len,
-                recoverable: true,
-            });
-        }
+        let too_large = || {
+            if item.len() > self.max_frame_len {
+                return Err(FrameError::FrameTooLarge {
+                    len: item.len() as u64,
+                    max: self.max_frame_len,
+                    recoverable: true,
+                });
+            }
+            Ok(())
+        };
         if self.strip.is_some() {
             let plan = self.plan(item)?;
+            too_large()?;
             dst.reserve(plan.head_len + extra);
             self.write_head(&plan, item, dst);
             return Ok(plan.consumed);
@@ -853,6 +892,7 @@ impl Layout {
         let body = item.len() as u64;
         let (width, value) = self.field_value(body)?;
         let head_len = self.check_whole(width, body)?;
+        too_large()?;
         dst.reserve(head_len + extra);
         if self.offset > 0 {
             dst.put_bytes(0, self.offset);
@@ -1072,32 +1112,47 @@ fn put_varint(mut value: u64, dst: &mut BytesMut) {
     dst.put_u8(value as u8);
 }
 
-/// Splits the whole frame off `src` and drops its first `strip` bytes.
-///
-/// Advancing the frozen `Bytes` is plain pointer arithmetic, cheaper than
-/// advancing `src` first.
-#[inline(always)]
-fn take_frame(src: &mut BytesMut, whole: usize, strip: usize) -> Bytes {
-    let mut frame = src.split_to(whole).freeze();
-    frame.advance(strip);
-    frame
-}
-
 impl LengthPrefix {
-    /// Everything [`Decoder::decode`] does but its fast path.
+    /// Finds the next frame at the front of `src`; `eof` says no more bytes
+    /// will be appended: the framing behind both the `Bytes` and the
+    /// borrowed path.
     ///
-    /// The framing itself works on a byte slice ([`Layout::parse_head`],
-    /// [`Layout::whole_frame`]: where the frame at the front ends and how
-    /// much of it is stripped); this layer keeps the state between calls
-    /// and splits frames off the `BytesMut`.
-    fn decode_slow(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
+    /// Fast paths, small enough to inline into the caller's loop: a
+    /// fixed-width header and its whole frame are buffered, and the frame
+    /// is valid and within the maximum.
+    #[inline(always)]
+    fn scan(&mut self, src: &[u8], eof: bool) -> Scan {
+        if let State::Head = self.state {
+            if let Some(max) = self.plain_max {
+                if let Some(&[a, b, c, d]) = src.first_chunk::<4>() {
+                    let len = u32::from_be_bytes([a, b, c, d]) as usize;
+                    if len <= max && len <= src.len() - 4 {
+                        return Scan::frame(4..4 + len, 4 + len);
+                    }
+                }
+            } else if let Width::Fixed(width) = self.layout.width {
+                if let Some((whole, strip)) = self.layout.whole_frame(src, width) {
+                    return Scan::frame(strip..whole, whole);
+                }
+            }
+        }
+        self.scan_slow(src, eof)
+    }
+
+    /// Everything [`scan`](LengthPrefix::scan) does but its fast paths.
+    ///
+    /// The headers are parsed on the slice ([`Layout::parse_head`]); this
+    /// layer keeps the state between calls.
+    fn scan_slow(&mut self, src: &[u8], eof: bool) -> Scan {
+        let mut off = 0;
         loop {
+            let rest = src.len() - off;
             match self.state {
                 State::Head => {
-                    let head = match self.layout.parse_head(src) {
+                    let head = match self.layout.parse_head(&src[off..]) {
                         Ok(Some(head)) => head,
-                        Ok(None) => return Ok(None),
-                        Err(detail) => return Err(self.fail(Fault::Invalid(detail))),
+                        Ok(None) => return self.wait(src, off, eof),
+                        Err(detail) => return self.fault(off, Fault::Invalid(detail)),
                     };
                     let max = self.layout.max_frame_len;
                     let len = head.whole - head.strip as i128;
@@ -1105,7 +1160,7 @@ impl LengthPrefix {
                         match self.layout.oversize {
                             Oversize::Error => {
                                 let len = u64::try_from(len).unwrap_or(u64::MAX);
-                                return Err(self.fail(Fault::TooLarge { len }));
+                                return self.fault(off, Fault::TooLarge { len });
                             }
                             Oversize::Skip => {
                                 let whole = u64::try_from(head.whole).unwrap_or(u64::MAX);
@@ -1121,39 +1176,73 @@ impl LengthPrefix {
                     let Ok(whole) = usize::try_from(head.whole) else {
                         let detail =
                             format!("a frame of {} bytes cannot be held in memory", head.whole);
-                        return Err(self.fail(Fault::Invalid(detail)));
+                        return self.fault(off, Fault::Invalid(detail));
                     };
-                    if src.len() < whole {
+                    if rest < whole {
                         self.state = State::Body {
                             whole,
                             strip: head.strip,
                         };
-                        return Ok(None);
+                        return self.wait(src, off, eof);
                     }
-                    return Ok(Some(take_frame(src, whole, head.strip)));
+                    return Scan::frame(off + head.strip..off + whole, off + whole);
                 }
                 State::Body { whole, strip } => {
-                    if src.len() < whole {
-                        return Ok(None);
+                    if rest < whole {
+                        return self.wait(src, off, eof);
                     }
                     self.state = State::Head;
-                    return Ok(Some(take_frame(src, whole, strip)));
+                    return Scan::frame(off + strip..off + whole, off + whole);
                 }
                 State::Skip { whole, remaining } => {
-                    let now = remaining.min(src.len() as u64);
-                    src.advance(now as usize);
+                    let now = remaining.min(rest as u64);
+                    off += now as usize;
                     self.skipped_bytes += now;
                     if now < remaining {
                         self.state = State::Skip {
                             whole,
                             remaining: remaining - now,
                         };
-                        return Ok(None);
+                        return self.wait(src, off, eof);
                     }
                     self.state = State::Head;
                 }
-                State::Failed(ref fault) => return Err(fault.to_error(self.layout.max_frame_len)),
+                State::Failed(ref fault) => {
+                    let err = fault.to_error(self.layout.max_frame_len);
+                    return Scan {
+                        consumed: off,
+                        found: Found::Fail(err),
+                    };
+                }
             }
+        }
+    }
+
+    /// A fatal error after `off` consumed bytes; repeated on later calls.
+    fn fault(&mut self, off: usize, fault: Fault) -> Scan {
+        Scan {
+            consumed: off,
+            found: Found::Fail(self.fail(fault)),
+        }
+    }
+
+    /// No whole frame after `off` consumed bytes: wait for more, or, at end
+    /// of stream, report the unfinished frame once and start over.
+    fn wait(&mut self, src: &[u8], off: usize, eof: bool) -> Scan {
+        if !eof {
+            return Scan::wait(off);
+        }
+        let (had, expected) = match self.state {
+            State::Head if src.len() == off => return Scan::wait(off),
+            State::Head => (None, None),
+            State::Body { whole, .. } => (None, Some(whole as u64)),
+            State::Skip { whole, remaining } => (Some(whole - remaining), Some(whole)),
+            State::Failed(_) => unreachable!("a failed stream reports its fault"),
+        };
+        self.state = State::Head;
+        Scan {
+            consumed: off,
+            found: Found::Partial { had, expected },
         }
     }
 }
@@ -1164,35 +1253,31 @@ impl Decoder for LengthPrefix {
 
     #[inline(always)]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        // Fast path, small enough to inline into the caller's loop: a
-        // fixed-width header and its whole frame are buffered, and the
-        // frame is valid and within the maximum.
-        if let (State::Head, Width::Fixed(width)) = (&self.state, self.layout.width) {
-            if let Some((whole, strip)) = self.layout.whole_frame(src, width) {
-                return Ok(Some(take_frame(src, whole, strip)));
-            }
+        let scan = self.scan(src, false);
+        scan.into_bytes(src)
+    }
+
+    /// The frame whose header has been parsed (state `Body`); `None`
+    /// while a header is incomplete or an oversized frame is skipped.
+    fn frame_len_hint(&self, _src: &[u8]) -> Option<usize> {
+        match self.state {
+            State::Body { whole, .. } => Some(whole),
+            _ => None,
         }
-        self.decode_slow(src)
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        if let Some(frame) = self.decode(src)? {
-            return Ok(Some(frame));
-        }
-        // The stream ended inside a frame: report it once, then start over.
-        let (had, expected) = match self.state {
-            State::Head if src.is_empty() => return Ok(None),
-            State::Head => (src.len() as u64, None),
-            State::Body { whole, .. } => (src.len() as u64, Some(whole as u64)),
-            State::Skip { whole, remaining } => (whole - remaining, Some(whole)),
-            State::Failed(_) => unreachable!("decode reports a failed stream"),
-        };
-        self.state = State::Head;
-        Err(FrameError::PartialFrame {
-            had,
-            expected,
-            pending: src.split().freeze(),
-        })
+        let scan = self.scan(src, true);
+        scan.into_bytes(src)
+    }
+}
+
+impl BorrowDecoder for LengthPrefix {
+    /// The [`decode`](Decoder::decode) / [`decode_eof`](Decoder::decode_eof)
+    /// framing, in place: the same frames, skips and errors.
+    #[inline(always)]
+    fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
+        self.scan(src, eof).into_decoded(src)
     }
 }
 

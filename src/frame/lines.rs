@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::delimiter::DEFAULT_MAX_FRAME_LENGTH;
 use super::scan::{Scanner, Search};
-use super::{Decoder, Encoder, FrameError, Oversize};
+use super::{BorrowDecoder, Decoded, Decoder, Encoder, FrameError, Oversize};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -255,8 +255,10 @@ impl Decoder for Lines {
     /// [`FrameError::FrameTooLarge`] for a line over the maximum under
     /// [`Oversize::Error`]; recoverable: the decoder goes on with the next
     /// line.
+    #[inline]
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        self.scanner.decode(src, false)
+        let scan = self.scanner.scan(src, false);
+        scan.into_bytes(src)
     }
 
     /// Like `decode`, once the stream has ended.
@@ -266,7 +268,17 @@ impl Decoder for Lines {
     /// As `decode`, and [`FrameError::PartialFrame`] with the bytes of an
     /// unterminated last line.
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Bytes>> {
-        self.scanner.decode(src, true)
+        let scan = self.scanner.scan(src, true);
+        scan.into_bytes(src)
+    }
+}
+
+impl BorrowDecoder for Lines {
+    /// The [`decode`](Decoder::decode) / [`decode_eof`](Decoder::decode_eof)
+    /// framing, in place: the same lines, skips and errors.
+    #[inline]
+    fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
+        self.scanner.scan(src, eof).into_decoded(src)
     }
 }
 

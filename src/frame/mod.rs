@@ -20,6 +20,13 @@
 //! [`Decoder`]); with the `tokio-util` feature the built-in codecs also plug
 //! into tokio-util's `FramedRead` / `FramedWrite`, with the same typed error.
 //!
+//! Where a frame is looked at and dropped (parsed, counted, copied on), a
+//! built-in codec also lends it: [`BorrowDecoder::decode_slice`] finds the
+//! next frame as a range of a byte slice, and
+//! [`FrameReader::read_frame_slice`] hands it out as `&[u8]` borrowed from
+//! the reader's buffer until the next call, with the same limits, skips
+//! and errors and without the per-frame cost of a `Bytes`.
+//!
 //! # Limits: one rule
 //!
 //! Every codec builder has `max_frame_len`, and it counts one thing: **the
@@ -76,7 +83,9 @@
 //! # Ok::<(), FrameError>(())
 //! ```
 
+mod borrow;
 mod codec;
+mod deadline;
 mod delimiter;
 mod error;
 mod fixed;
@@ -91,6 +100,7 @@ mod tokio;
 mod write_buf;
 mod writer;
 
+pub use borrow::{BorrowDecoder, Decoded};
 pub use codec::{Decoder, Encoder};
 pub use delimiter::{Delimited, DelimitedBuilder};
 pub use error::FrameError;

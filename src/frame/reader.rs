@@ -3,17 +3,21 @@
 use std::any::Any;
 use std::io::{self, Read};
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 
 use super::FrameError;
 use super::error::io_is_recoverable;
-use crate::frame::Decoder;
+use crate::frame::{BorrowDecoder, Decoder};
 
 /// Default read chunk: 64 KiB.
 const DEFAULT_CHUNK: usize = 64 * 1024;
 
 /// A buffer region holds this many read chunks (allocated, zeroed lazily).
 const REGION_CHUNKS: usize = 4;
+
+/// A region more than this many times a normal one, grown for a large
+/// frame, is left once the bytes that follow the frame fit a normal one.
+const SHRINK_FACTOR: usize = 2;
 
 /// Reads frames from a blocking [`Read`] (a `TcpStream`, a file, a pipe)
 /// with a sans-IO [`Decoder`]; an [`Iterator`] of
@@ -26,13 +30,29 @@ const REGION_CHUNKS: usize = 4;
 ///
 /// Bytes are read straight into the spare capacity of the buffer the
 /// decoder works on: no staging copy, and frames are split off that buffer
-/// as [`Bytes`](bytes::Bytes) without copying. Every read has room for one chunk (64 KiB
-/// by default, see [`with_capacity`](FrameReader::with_capacity)); while a
-/// frame bigger than a chunk is arriving, the chunk grows with what has
-/// arrived. The memory touched stays within twice the bytes actually
-/// received plus one chunk, whatever a header declares (buffer regions are
-/// allocated for four chunks, and zeroed a chunk at a time as reads need
-/// them).
+/// as [`Bytes`](bytes::Bytes) without copying. Every read has room for one
+/// chunk (64 KiB by default, see
+/// [`with_capacity`](FrameReader::with_capacity)), or for the rest of the
+/// frame plus one chunk once the decoder knows the frame's length
+/// ([`Decoder::frame_len_hint`]; [`LengthPrefix`](super::LengthPrefix)
+/// does). When frames are up to two chunks long, the chunk is rounded up to
+/// whole frames of the last length told, so that with frames of one size
+/// reads end on frame boundaries (64 KiB payloads behind a 4-byte header
+/// take one read each, as many reads as the raw bytes need).
+///
+/// Memory: the buffer lives in regions of four chunks. A frame larger than
+/// that grows the region fourfold at a time, never beyond four times what
+/// has arrived (so a header alone reserves nothing: a header declaring
+/// 4 GiB with 10 bytes behind it costs one region), and once a quarter of
+/// the frame has arrived, one region of exactly the frame plus one chunk
+/// is allocated. While a large frame arrives, the buffer holds at most
+/// 1.25 × the frame plus one chunk (both regions during the last move),
+/// and the bytes copied between regions add up to less than half the
+/// frame. After a large frame, the reader goes back to a normal region as
+/// soon as what follows fits one, before it blocks in a read, so an idle
+/// connection does not keep the large region; the large region itself is
+/// freed when the frame split off it is dropped. Spare memory is zeroed
+/// once, as reads reach it (safe Rust reads only into initialised memory).
 ///
 /// [`Interrupted`](io::ErrorKind::Interrupted) is retried. Other I/O errors
 /// are returned converted into the decoder's error
@@ -106,8 +126,16 @@ pub struct FrameReader<R, D> {
     /// here, then join `buf` without a copy.
     spare: BytesMut,
     chunk: usize,
+    /// Size of the allocation `buf` and `spare` live in (0 before the
+    /// first read).
+    region: usize,
+    /// The last frame length the decoder told (0: none yet).
+    last_whole: usize,
     eof: bool,
     done: bool,
+    /// Bytes at the front of `buf` already handed out by
+    /// [`read_frame_slice`](FrameReader::read_frame_slice), dropped lazily.
+    lent: usize,
 }
 
 impl<R: Read, D: Decoder> FrameReader<R, D> {
@@ -129,8 +157,9 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     }
 
     /// Like [`new`](FrameReader::new), reading up to `chunk` bytes at a time
-    /// (at least 1), or up to what has arrived of a frame larger than
-    /// `chunk` while it is arriving (see [`FrameReader`]).
+    /// (at least 1), or up to the rest of a frame plus about `chunk` when
+    /// the decoder knows the frame's length; the buffer's normal region is
+    /// four chunks (see [`FrameReader`]).
     ///
     /// # Examples
     ///
@@ -147,8 +176,11 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
             buf: BytesMut::new(),
             spare: BytesMut::new(),
             chunk: chunk.max(1),
+            region: 0,
+            last_whole: 0,
             eof: false,
             done: false,
+            lent: 0,
         }
     }
 
@@ -200,6 +232,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// }
     /// ```
     pub fn read_frame(&mut self) -> Result<Option<D::Item>, D::Error> {
+        self.settle();
         loop {
             if self.eof {
                 return self.decoder.decode_eof(&mut self.buf);
@@ -215,61 +248,151 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
 
     /// One `read` into the spare capacity, retrying `Interrupted`; returns
     /// the byte count (0 at end of stream).
+    ///
+    /// The read gets room for one chunk, or, when the decoder's
+    /// [`frame_len_hint`](Decoder::frame_len_hint) says how long the frame
+    /// at the front is, for the rest of that frame plus one chunk (so a
+    /// frame slightly larger than a chunk does not cost two reads per
+    /// chunk). Near the end of a region it gets exactly the rest of a large
+    /// frame if that fits, so the next region starts on a frame boundary
+    /// and nothing has to be copied over; otherwise what is left of the
+    /// region if that is at least half a chunk.
     fn fill(&mut self) -> io::Result<usize> {
-        // Every read gets room for a whole chunk.
-        if self.spare.len() < self.chunk {
-            if self.spare.capacity() >= self.chunk {
-                // Zero the rest of the chunk in the current region, in place.
-                self.spare.resize(self.chunk, 0);
-            } else {
-                self.grow();
-            }
+        let pending = self.buf.len();
+        let whole = self
+            .decoder
+            .frame_len_hint(&self.buf)
+            .filter(|&whole| whole > pending);
+        let rest = whole.map(|whole| whole - pending);
+        if let Some(whole) = whole {
+            self.last_whole = whole;
+        }
+        let next = self.next_read();
+        let room = rest.map_or(next, |rest| rest.saturating_add(next));
+        let available = self.spare.capacity();
+        let normal = self.normal_region();
+        // A region that grew for a large frame is left as soon as the bytes
+        // that follow fit a normal one: an idle connection does not keep it.
+        let shrink = self.region > SHRINK_FACTOR.saturating_mul(normal)
+            && pending.saturating_add(room) <= normal;
+        // A frame of more than an eighth of a chunk that can end at the
+        // region's end is read just to its end: the next region starts on
+        // a frame boundary, with nothing to copy over. Smaller frames fill
+        // the region; the partial frame at its end is copied (a few bytes).
+        let ends_here = whole.is_some_and(|whole| whole > self.chunk / 8)
+            && rest.is_some_and(|rest| rest <= available);
+        let room = if shrink || available >= room {
+            room
+        } else if ends_here {
+            rest.unwrap_or(room)
+        } else if pending == 0 {
+            // Nothing to copy: a new region costs nothing.
+            room
+        } else if available >= self.chunk / 2 && available > 0 {
+            available
+        } else {
+            room
+        };
+        let room = if shrink || available < room {
+            let size = self.region_size(pending, room, whole);
+            self.relocate(size);
+            // A region still growing towards a large frame: fill it.
+            room.min(self.spare.capacity())
+        } else {
+            room
+        };
+        if self.spare.len() < room {
+            // Within the region's capacity: zeroes only the bytes not
+            // zeroed before; memory a short read left untouched is reused.
+            self.spare.resize(room, 0);
         }
         let n = loop {
-            match self.inner.read(&mut self.spare) {
+            match self.inner.read(&mut self.spare[..room]) {
                 Ok(n) => break n,
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => return Err(err),
             }
         };
-        let filled = self.spare.split_to(n.min(self.spare.len()));
+        let filled = self.spare.split_to(n.min(room));
         // O(1): `filled` starts where `buf` ends, in the same allocation
         // (or `buf` is empty and simply becomes `filled`).
         self.buf.unsplit(filled);
         Ok(n)
     }
 
-    /// Starts a new region: `spare` becomes one chunk of zeroed memory
-    /// right after `buf`, with room to zero more chunks in place later.
+    /// How much to read beyond the frame at the front: one chunk, rounded
+    /// up to a whole number of frames when the last frame whose length the
+    /// decoder told was at most two chunks long. With frames of one size
+    /// (say 64 KiB payloads behind a 4-byte header, a little over a chunk)
+    /// reads then end on frame boundaries, and so do regions.
+    fn next_read(&self) -> usize {
+        let last = self.last_whole;
+        if last == 0 || last > self.chunk.saturating_mul(2) {
+            self.chunk
+        } else {
+            self.chunk.div_ceil(last) * last
+        }
+    }
+
+    /// A region's size when no frame asks for more: four chunks.
+    fn normal_region(&self) -> usize {
+        self.chunk.saturating_mul(REGION_CHUNKS)
+    }
+
+    /// How large a new region must be to hold the `pending` bytes and a
+    /// read of `room` bytes, `whole` being the frame's declared length if
+    /// the decoder knows it.
+    ///
+    /// Small needs get a normal region (four chunks), so the pending bytes
+    /// of a partial frame are copied at most once every few chunks. A
+    /// larger need without a declared length doubles the pending bytes.
+    /// With a declared length `whole`, regions grow fourfold but stay
+    /// below `whole / 4` until a quarter of the frame has arrived; then one
+    /// region of exactly `whole` plus one chunk is allocated. So:
+    ///
+    /// - the memory reserved never exceeds about four times what has
+    ///   arrived plus a normal region, whatever the header declares;
+    /// - while the new region is filled from the old one, the two together
+    ///   hold at most `1.25 × whole` plus one chunk;
+    /// - the bytes copied from region to region add up to less than half
+    ///   the frame (a geometric series ending at `whole / 4`).
+    fn region_size(&self, pending: usize, room: usize, whole: Option<usize>) -> usize {
+        let normal = self.normal_region();
+        let need = pending.saturating_add(room);
+        if need <= normal {
+            return normal;
+        }
+        let Some(whole) = whole else {
+            return pending.saturating_add(pending.max(normal));
+        };
+        let cap = (whole / 4).saturating_sub(self.chunk);
+        if pending.saturating_add(self.chunk) > cap {
+            need
+        } else {
+            normal.max(cap.min(pending.saturating_mul(4)))
+        }
+    }
+
+    /// Moves the pending bytes to the front of a new region of `size`
+    /// bytes (allocated, zeroed lazily as reads need it) and lets go of the
+    /// old one, which is freed once the frames split off it are dropped.
     ///
     /// Safe Rust cannot hand uninitialised memory to `Read::read`, so spare
-    /// memory is zeroed before a read lands in it. The point is to zero each
-    /// byte once, one chunk at a time, not once per `read` call as a
-    /// `resize`-then-`truncate` of the buffer would when reads come back
-    /// short (on a socket they often do); reads then join `buf` with an
-    /// O(1) `unsplit`. Measured on loopback TCP (benches/loopback.rs, 2
-    /// shared cores): with 64 KiB frames this was about 10% faster than
-    /// `reserve` + `resize` + `truncate` per read, level with 64 B frames;
-    /// in a profile the `memset` takes about 3% of the samples, against
-    /// about 16% for the kernel's two copies. `unsafe` (reading into
-    /// uninitialised capacity) would save that 3% and is not worth it.
-    ///
-    /// A region is allocated (not touched) for four chunks, so the pending
-    /// bytes of a partial frame are copied to a new region once every four
-    /// chunks at most, not at every read; the old region is reclaimed in
-    /// place when every frame split off it has been dropped. While a frame
-    /// larger than a chunk is arriving, the chunk grows with what has
-    /// arrived (copies stay linear overall); what is zeroed, and so
-    /// resident, never exceeds twice what has arrived plus one chunk,
-    /// whatever the frame's header declares.
-    fn grow(&mut self) {
-        let pending = self.buf.len();
-        let want = self.chunk.max(pending);
-        // Let go of the old spare region so `reserve` can reclaim it.
+    /// memory is zeroed before a read lands in it: each byte of a region
+    /// once, as reads reach it (a short read leaves the rest zeroed for the
+    /// next one), never once per `read` call. Frames leave the region as
+    /// [`Bytes`](bytes::Bytes) without a copy, so their memory cannot be
+    /// reused without zeroing it again; that is the price of zero-copy
+    /// frames in safe code (about 3% of a loopback profile, against 16%
+    /// for the kernel's copies).
+    fn relocate(&mut self, size: usize) {
+        // Let go of the old spare memory first.
         self.spare = BytesMut::new();
-        self.buf.reserve(want.max(REGION_CHUNKS * self.chunk));
-        self.buf.resize(pending + want, 0);
-        self.spare = self.buf.split_off(pending);
+        let mut region = BytesMut::with_capacity(size);
+        region.extend_from_slice(&self.buf);
+        self.buf = region;
+        self.spare = self.buf.split_off(self.buf.len());
+        self.region = size;
     }
 
     /// The underlying reader.
@@ -352,7 +475,7 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn buffer(&self) -> &[u8] {
-        &self.buf
+        &self.buf[self.lent..]
     }
 
     /// The underlying reader; the buffered bytes are lost (use
@@ -384,8 +507,74 @@ impl<R: Read, D: Decoder> FrameReader<R, D> {
     /// assert_eq!(&buffered[..], b"rest");
     /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
-    pub fn into_parts(self) -> (R, D, BytesMut) {
+    pub fn into_parts(mut self) -> (R, D, BytesMut) {
+        self.settle();
         (self.inner, self.decoder, self.buf)
+    }
+}
+
+impl<R: Read, D: BorrowDecoder> FrameReader<R, D> {
+    /// The next frame borrowed from the reader's buffer, valid until the
+    /// next call on the reader: `Ok(None)` at a clean end of stream.
+    ///
+    /// The same frames, limits, skips and errors as
+    /// [`read_frame`](FrameReader::read_frame), without the per-frame cost
+    /// of a [`Bytes`](bytes::Bytes) (a `split_to` and a reference count):
+    /// the reader hands out a slice of its buffer and drops the frames it
+    /// lent only when it next needs room, the way Go's
+    /// `bufio.Scanner.Bytes` does. Any [`BorrowDecoder`] works; both kinds
+    /// of call may be mixed on one reader.
+    ///
+    /// # Errors
+    ///
+    /// As [`read_frame`](FrameReader::read_frame).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{FrameReader, Lines};
+    ///
+    /// let mut lines = FrameReader::new(&b"GET / HTTP/1.0\r\nHost: x\r\n\r\n"[..], Lines::new());
+    /// let mut headers = 0;
+    /// while let Some(line) = lines.read_frame_slice()? {
+    ///     if line.is_empty() {
+    ///         break;
+    ///     }
+    ///     headers += 1;
+    /// }
+    /// assert_eq!(headers, 2);
+    /// # Ok::<(), rionet::frame::FrameError>(())
+    /// ```
+    #[inline]
+    pub fn read_frame_slice(&mut self) -> Result<Option<&[u8]>, D::Error> {
+        loop {
+            let found = self.decoder.decode_slice(&self.buf[self.lent..], self.eof);
+            let start = self.lent;
+            self.lent += found.consumed;
+            match found.result {
+                Ok(Some(frame)) => {
+                    return Ok(Some(&self.buf[start + frame.start..start + frame.end]));
+                }
+                Ok(None) if self.eof => return Ok(None),
+                Ok(None) => {}
+                Err(err) => return Err(err),
+            }
+            self.settle();
+            if self.fill()? == 0 {
+                self.eof = true;
+            }
+        }
+    }
+}
+
+impl<R, D> FrameReader<R, D> {
+    /// Drops the bytes lent by [`read_frame_slice`](FrameReader::read_frame_slice).
+    #[inline]
+    fn settle(&mut self) {
+        if self.lent > 0 {
+            self.buf.advance(self.lent);
+            self.lent = 0;
+        }
     }
 }
 

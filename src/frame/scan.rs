@@ -2,9 +2,10 @@
 //! [`Lines`](super::Lines): resumable search, maximum frame length, oversize
 //! policy and end of stream.
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::BytesMut;
 use memchr::memmem::Finder;
 
+use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
@@ -439,40 +440,93 @@ impl Scanner {
         }
     }
 
-    /// Decodes the next frame; `eof` says no more bytes will be appended.
-    #[inline]
-    pub(crate) fn decode(&mut self, src: &mut BytesMut, eof: bool) -> Result<Option<Bytes>> {
-        loop {
-            match self.step(src, eof) {
-                Step::Frame { len, consumed } => {
-                    let frame = src.split_to(len).freeze();
-                    if consumed > len {
-                        src.advance(consumed - len);
-                    }
-                    return Ok(Some(frame));
+    /// Finds the next frame at the front of `src`; `eof` says no more bytes
+    /// will be appended. Dropped bytes (an oversized frame) and the frame
+    /// itself are counted in the scan's `consumed`: the one framing routine
+    /// behind both the `Bytes` and the borrowed path.
+    #[inline(always)]
+    pub(crate) fn scan(&mut self, src: &[u8], eof: bool) -> Scan {
+        if let Some(scan) = self.scan_fast(src) {
+            return scan;
+        }
+        match self.step(src, eof) {
+            Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
+            first => self.scan_slow(src, eof, first),
+        }
+    }
+
+    /// The common case, small enough to inline into the caller's loop: a
+    /// single-byte delimiter or a line ending, found whole within the
+    /// maximum, no oversized frame being dropped. `None` means nothing was
+    /// changed and [`step`](Scanner::step) takes over (its search starts
+    /// where this one did, and counts the bytes it examines itself).
+    #[inline(always)]
+    fn scan_fast(&mut self, src: &[u8]) -> Option<Scan> {
+        if self.discard.is_some() {
+            return None;
+        }
+        let limit = src.len().min(self.max.saturating_add(1));
+        let from = self.resume.min(limit);
+        let (start, end) = match self.search {
+            Search::Byte(byte) => {
+                let at = from + memchr::memchr(byte, &src[from..limit])?;
+                (at, at + 1)
+            }
+            Search::Newline => {
+                let lf = from + memchr::memchr(b'\n', &src[from..limit])?;
+                match lf.checked_sub(1) {
+                    Some(cr) if src[cr] == b'\r' => (cr, lf + 1),
+                    _ => (lf, lf + 1),
                 }
-                Step::Wait => return Ok(None),
+            }
+            _ => return None,
+        };
+        let frame = if self.strip { start } else { end };
+        if frame > self.max {
+            return None;
+        }
+        self.work += (end - from) as u64;
+        self.resume = 0;
+        Some(Scan::frame(0..frame, end))
+    }
+
+    /// [`scan`](Scanner::scan) past the first step: drops, waits, errors.
+    #[inline(never)]
+    fn scan_slow(&mut self, src: &[u8], eof: bool, first: Step) -> Scan {
+        let mut off = 0;
+        let mut step = first;
+        loop {
+            match step {
+                Step::Frame { len, consumed } => {
+                    return Scan::frame(off..off + len, off + consumed);
+                }
+                Step::Wait => return Scan::wait(off),
                 Step::Drop { consumed, report } => {
-                    src.advance(consumed);
+                    off += consumed;
                     if let Some(len) = report {
-                        return Err(FrameError::FrameTooLarge {
-                            len,
-                            max: self.max,
-                            recoverable: true,
-                        });
+                        return Scan {
+                            consumed: off,
+                            found: Found::Fail(FrameError::FrameTooLarge {
+                                len,
+                                max: self.max,
+                                recoverable: true,
+                            }),
+                        };
                     }
                     if self.discard.is_some() {
                         // Waiting for the rest of the oversized frame.
-                        return Ok(None);
+                        return Scan::wait(off);
                     }
+                    step = self.step(&src[off..], eof);
                 }
                 Step::Partial => {
-                    let pending = src.split().freeze();
-                    return Err(FrameError::PartialFrame {
-                        had: pending.len() as u64,
-                        expected: None,
-                        pending,
-                    });
+                    return Scan {
+                        consumed: off,
+                        found: Found::Partial {
+                            had: None,
+                            expected: None,
+                        },
+                    };
                 }
             }
         }

@@ -42,8 +42,9 @@ impl WriteBuf {
     }
 
     /// Encodes `item` into the buffer, or sends it at once with a vectored
-    /// write if its payload is at least `capacity` bytes; writes the buffer
-    /// out once it holds `capacity` bytes. On an encoder error nothing is
+    /// write (after what is buffered) if its payload is at least `capacity`
+    /// bytes or it does not fit the buffer any more; writes the buffer out
+    /// once it holds `capacity` bytes. On an encoder error nothing is
     /// buffered; on an I/O error the bytes not taken stay buffered.
     pub(crate) fn send<W, E, I>(
         &mut self,
@@ -58,7 +59,15 @@ impl WriteBuf {
         let before = self.buf.len();
         self.tail.clear();
         match encoder.encode_parts(&item, &mut self.buf, &mut self.tail) {
-            Ok(Some(payload)) if payload.len() >= self.capacity => {
+            // A large payload, or a frame that would overflow the buffer:
+            // the buffered frames and this one go out together, so the
+            // buffer never grows past `capacity` (growing it would copy
+            // everything buffered, and `bytes` would copy it back to the
+            // front again later).
+            Ok(Some(payload))
+                if payload.len() >= self.capacity
+                    || self.buf.len() + payload.len() + self.tail.len() > self.capacity =>
+            {
                 let mut tail = std::mem::take(&mut self.tail);
                 let sent = write_parts(inner, &mut self.buf, payload, &mut tail);
                 self.tail = tail;
@@ -96,10 +105,12 @@ impl WriteBuf {
         let mut counted = Counted::new(inner);
         let result = writen(&mut counted, &self.buf).map_err(io::Error::from);
         let written = counted.written.min(self.buf.len());
-        self.buf.advance(written);
-        if self.buf.is_empty() {
-            // The next frames start at the front of the allocation again.
+        if written == self.buf.len() {
+            // Not `advance`: the next frames start at the front of the
+            // allocation again, with no copy to get there.
             self.buf.clear();
+        } else {
+            self.buf.advance(written);
         }
         result
     }

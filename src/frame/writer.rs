@@ -18,14 +18,16 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// (`E::Error`, [`FrameError`](super::FrameError) for the built-in codecs),
 /// [`flush`](FrameWriter::flush) with an [`io::Error`].
 ///
-/// Small frames are encoded into a buffer that goes out when it holds
-/// `capacity` bytes (8 KiB by default), on [`flush`](FrameWriter::flush),
-/// or just before a large frame. A large frame, whose payload is at least
-/// `capacity` bytes and whose encoder splits it with
-/// [`Encoder::encode_parts`], is not copied: buffered bytes, the frame's
-/// head, its payload and its tail go out together in one vectored write
-/// (`writev`), continued as needed when the OS takes only part of it. Any
-/// plain encoder works too; its frames just always go through the buffer.
+/// Small frames are encoded into a buffer of `capacity` bytes (8 KiB by
+/// default) that goes out on [`flush`](FrameWriter::flush), or together
+/// with the first frame that does not fit it any more. A frame whose
+/// encoder splits it with [`Encoder::encode_parts`] is not copied when it
+/// goes out that way, nor when its payload is at least `capacity` bytes
+/// (a large frame): buffered bytes, the frame's head, its payload and its
+/// tail go out together in one vectored write (`writev`), continued as
+/// needed when the OS takes only part of it. So the buffer never grows
+/// past `capacity`. Any plain encoder works too; its frames go through the
+/// buffer, which is written out once it holds `capacity` bytes.
 ///
 /// [`Interrupted`](std::io::ErrorKind::Interrupted) is retried; a write of 0
 /// bytes is [`WriteZero`](std::io::ErrorKind::WriteZero). When a write fails,
@@ -115,9 +117,10 @@ impl<W: Write, E> FrameWriter<W, E> {
         }
     }
 
-    /// Encodes `item` and buffers it, or sends it at once with a vectored
-    /// write if its payload is at least [`capacity`](FrameWriter::capacity)
-    /// bytes. The buffer is written out when it reaches `capacity`.
+    /// Encodes `item` and buffers it, or sends it at once, after the
+    /// buffered frames, with a vectored write if its payload is at least
+    /// [`capacity`](FrameWriter::capacity) bytes or it does not fit the
+    /// buffer any more.
     ///
     /// # Errors
     ///

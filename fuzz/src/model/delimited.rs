@@ -1,6 +1,6 @@
 //! Model of `Delimited`: earliest delimiter, longest on a tie.
 
-use super::Event;
+use super::{Event, Outcome};
 
 /// Every setting of a `Delimited`.
 #[derive(Debug, Clone)]
@@ -9,7 +9,7 @@ pub struct DelimitedModel {
     pub delimiters: Vec<Vec<u8>>,
     /// Frames come without their delimiter.
     pub strip: bool,
-    /// Maximum payload, delimiter excluded.
+    /// Maximum frame handed back: the payload, and the delimiter if kept.
     pub max: usize,
     /// `Oversize::Skip` rather than `Oversize::Error`.
     pub skip: bool,
@@ -28,39 +28,44 @@ pub fn find(delimiters: &[Vec<u8>], src: &[u8]) -> Option<(usize, usize)> {
     })
 }
 
-/// The event for a frame over the maximum, or `None`.
-fn oversize(skip: bool, len: usize, max: usize) -> Option<Event> {
-    (len > max).then_some(if skip {
-        Event::Skipped(len as u64)
-    } else {
-        Event::TooLarge
-    })
-}
-
-/// The events of decoding `data` whole, then end of stream. Shared with the
-/// lines model, whose line endings are delimiters too.
+/// The outcome of decoding `data` whole, then end of stream. Shared with
+/// the lines model, whose line endings are delimiters too. The maximum
+/// counts the frame handed back: the payload, plus the delimiter when kept.
 pub fn split_events(
     delimiters: &[Vec<u8>],
     strip: bool,
     max: usize,
     skip: bool,
     data: &[u8],
-) -> Vec<Event> {
-    let mut out = Vec::new();
+) -> Outcome {
+    let mut out = Outcome::default();
     let mut pos = 0;
     while let Some((at, len)) = find(delimiters, &data[pos..]) {
-        let end = if strip { pos + at } else { pos + at + len };
-        out.push(oversize(skip, at, max).unwrap_or_else(|| Event::Frame(data[pos..end].to_vec())));
+        let frame = if strip { at } else { at + len };
+        if frame <= max {
+            out.events
+                .push(Event::Frame(data[pos..pos + frame].to_vec()));
+        } else if skip {
+            out.skip((at + len) as u64);
+        } else {
+            out.events.push(Event::TooLarge);
+        }
         pos += at + len;
     }
     let rest = &data[pos..];
-    if !rest.is_empty() {
-        out.push(oversize(skip, rest.len(), max).unwrap_or_else(|| Event::Partial(rest.to_vec())));
+    if rest.len() > max {
+        if skip {
+            out.skip(rest.len() as u64);
+        } else {
+            out.events.push(Event::TooLarge);
+        }
+    } else if !rest.is_empty() {
+        out.events.push(Event::Partial(rest.to_vec()));
     }
     out
 }
 
-/// The events of decoding `data` whole, then end of stream.
-pub fn delimited_events(model: &DelimitedModel, data: &[u8]) -> Vec<Event> {
+/// The outcome of decoding `data` whole, then end of stream.
+pub fn delimited_events(model: &DelimitedModel, data: &[u8]) -> Outcome {
     split_events(&model.delimiters, model.strip, model.max, model.skip, data)
 }

@@ -1,9 +1,9 @@
 //! Model of `FixedLength`: `n`-byte frames, the rest is partial.
 
-use super::Event;
+use super::{Event, Outcome};
 
-/// The events of decoding `data` whole with frames of `n` bytes.
-pub fn fixed_events(n: usize, data: &[u8]) -> Vec<Event> {
+/// The outcome of decoding `data` whole with frames of `n` bytes.
+pub fn fixed_events(n: usize, data: &[u8]) -> Outcome {
     let mut out: Vec<Event> = data
         .chunks_exact(n)
         .map(|c| Event::Frame(c.to_vec()))
@@ -12,5 +12,8 @@ pub fn fixed_events(n: usize, data: &[u8]) -> Vec<Event> {
     if rest > 0 {
         out.push(Event::Partial(data[data.len() - rest..].to_vec()));
     }
-    out
+    Outcome {
+        events: out,
+        ..Outcome::default()
+    }
 }

@@ -1,6 +1,6 @@
 //! Model of `LengthPrefix`, straight from its "Decoding" section.
 
-use super::Event;
+use super::{Event, Outcome};
 
 /// The length field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct LengthModel {
     pub includes_header: bool,
     /// Bytes to strip; `None`: the whole header.
     pub strip: Option<usize>,
-    /// Maximum whole frame, header included.
+    /// Maximum decoded frame: the whole frame less the bytes stripped.
     pub max: usize,
     /// `Oversize::Skip` rather than `Oversize::Error`.
     pub skip: bool,
@@ -73,9 +73,9 @@ fn field(model: &LengthModel, src: &[u8]) -> Result<Option<(u128, usize)>, ()> {
     }
 }
 
-/// The events of decoding `data` whole, then end of stream.
-pub fn length_events(model: &LengthModel, data: &[u8]) -> Vec<Event> {
-    let mut out = Vec::new();
+/// The outcome of decoding `data` whole, then end of stream.
+pub fn length_events(model: &LengthModel, data: &[u8]) -> Outcome {
+    let mut out = Outcome::default();
     let mut pos = 0;
     loop {
         let src = &data[pos..];
@@ -88,44 +88,53 @@ pub fn length_events(model: &LengthModel, data: &[u8]) -> Vec<Event> {
         };
         let (value, width) = match parsed {
             Err(()) => {
-                out.push(Event::Invalid);
+                out.events.push(Event::Invalid);
                 return out;
             }
             Ok(None) => {
-                out.push(Event::Partial(src.to_vec()));
+                out.events.push(Event::Partial(src.to_vec()));
                 return out;
             }
             Ok(Some(v)) => v,
         };
-        let head = (model.offset + width) as i128;
+        let head = model.offset as i128 + width as i128;
         let whole =
             value as i128 + model.adjustment as i128 + if model.includes_header { 0 } else { head };
         let strip = model.strip.map_or(head, |s| s as i128);
         if whole < head || whole < strip {
-            out.push(Event::Invalid);
+            out.events.push(Event::Invalid);
             return out;
         }
-        if whole > model.max as i128 {
+        // The maximum counts the decoded frame: the whole frame less the
+        // bytes stripped.
+        if whole - strip > model.max as i128 {
             if !model.skip {
-                out.push(Event::TooLarge);
+                out.events.push(Event::TooLarge);
                 return out;
             }
-            out.push(Event::Skipped(u64::try_from(whole).unwrap_or(u64::MAX)));
             if whole > src.len() as i128 {
-                // Cut by the end of the stream while skipping: reported
-                // with no bytes.
-                out.push(Event::Partial(Vec::new()));
+                // Cut by the end of the stream while skipping: everything
+                // left was dropped, and the end reported with no bytes.
+                out.skip(src.len() as u64);
+                out.events.push(Event::Partial(Vec::new()));
                 return out;
             }
+            out.skip(whole as u64);
             pos += whole as usize;
             continue;
         }
+        if whole > usize::MAX as i128 {
+            // Within the maximum, but no buffer can hold it.
+            out.events.push(Event::Invalid);
+            return out;
+        }
         if whole > src.len() as i128 {
-            out.push(Event::Partial(src.to_vec()));
+            out.events.push(Event::Partial(src.to_vec()));
             return out;
         }
         let whole = whole as usize;
-        out.push(Event::Frame(src[strip as usize..whole].to_vec()));
+        out.events
+            .push(Event::Frame(src[strip as usize..whole].to_vec()));
         pos += whole;
     }
 }

@@ -1,6 +1,6 @@
 //! Model of `Lines`: `\n` (one `\r` before it stripped too), or `\r\n` only.
 
-use super::Event;
+use super::Outcome;
 use super::delimited::split_events;
 
 /// Every setting of a `Lines`.
@@ -14,10 +14,10 @@ pub struct LinesModel {
     pub skip: bool,
 }
 
-/// The events of decoding `data` whole, then end of stream. A line ending
+/// The outcome of decoding `data` whole, then end of stream. A line ending
 /// is `\r\n` or (outside CRLF mode) `\n`: the delimiter model's rule
 /// "earliest, longest on a tie" gives exactly that.
-pub fn lines_events(model: &LinesModel, data: &[u8]) -> Vec<Event> {
+pub fn lines_events(model: &LinesModel, data: &[u8]) -> Outcome {
     let endings: Vec<Vec<u8>> = if model.crlf {
         vec![b"\r\n".to_vec()]
     } else {

@@ -10,7 +10,7 @@ mod lines;
 mod stream;
 
 pub use delimited::{DelimitedModel, delimited_events};
-pub use event::Event;
+pub use event::{Event, Outcome};
 pub use fixed::fixed_events;
 pub use length::{LengthModel, Width, length_events};
 pub use lines::{LinesModel, lines_events};
