@@ -561,18 +561,14 @@ fn refuses_over_the_limit(server: &mut Server) {
     }
     assert_eq!(handle.refused(), 3);
     assert_eq!(handle.active(), 1);
-    drop((first, first_reader));
-    // The slot frees when the handler has returned; a refused client may
-    // still race it, so try a bounded number of times.
-    let served = (0..50).any(|_| {
-        let (mut next, mut next_reader) = connect(&handle);
-        next.write_all(b"again\n").unwrap();
-        let mut reply = String::new();
-        next_reader.read_line(&mut reply).unwrap();
-        reply == "again\n"
-    });
-    assert!(served, "no client was served after the first left");
-    assert!(started.try_iter().count() >= 2);
+    // The place frees before the server closes the connection: once the
+    // first client has seen the close, the very next client is served.
+    first.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_closed(first_reader);
+    let (mut next, mut next_reader) = connect(&handle);
+    assert_eq!(round_trip(&mut next, &mut next_reader, "again"), "again\n");
+    assert_eq!(handle.refused(), 3);
+    assert_eq!(started.try_iter().count(), 2);
     shutdown_within_timeout(handle).unwrap();
 }
 
@@ -601,6 +597,34 @@ fn a_full_pool_refuses_under_a_refusing_policy() {
     let (_other, other_reader) = connect(&handle);
     assert_closed(other_reader);
     assert_eq!(handle.refused(), 1);
+    shutdown_within_timeout(handle).unwrap();
+}
+
+/// A pool with no queue refuses only while its worker is busy: the first
+/// client, arriving before the worker has asked for a job, and every next
+/// one, arriving as soon as the last one saw its connection close, are
+/// served (a rendezvous hand-over refused them while the idle worker was
+/// not yet waiting).
+#[test]
+fn a_queueless_pool_serves_each_client_once_its_worker_is_idle() {
+    let handle = Server::new(listener())
+        .pool(1)
+        .queue_capacity(0)
+        .overload(Overload::Refuse)
+        .spawn(echo_lines)
+        .unwrap();
+    for i in 0..20 {
+        let (mut client, mut reader) = connect(&handle);
+        let line = format!("client {i}");
+        assert_eq!(
+            round_trip(&mut client, &mut reader, &line),
+            format!("{line}\n")
+        );
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_closed(reader);
+    }
+    assert_eq!(handle.refused(), 0);
+    assert_eq!(handle.accepted(), 20);
     shutdown_within_timeout(handle).unwrap();
 }
 

@@ -63,6 +63,22 @@ fn try_echo(stream: &mut TcpStream, line: &str) -> Outcome {
     }
 }
 
+/// Waits for the server to close the connection (end of stream or a
+/// reset) without a byte more; a read timeout fails the test.
+fn assert_closed_by_server(stream: &mut TcpStream) {
+    let mut rest = Vec::new();
+    match stream.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "got {rest:?}"),
+        Err(err) => assert!(
+            matches!(
+                err.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+            ),
+            "client left hanging: {err}"
+        ),
+    }
+}
+
 /// echoserver under `ulimit -n 64`, facing 100 clients held open at once:
 /// every client is served or closed promptly (none hangs), the server keeps
 /// serving once descriptors free up, and writes nothing on stderr.
@@ -109,11 +125,20 @@ fn echoserver_survives_running_out_of_descriptors() {
             assert_eq!(try_echo(stream, "again\n"), Outcome::Served);
         }
     }
-    drop(clients);
-    // Once the held connections close, a new client is served. The server
-    // frees their descriptors as it notices, so a few may still be shed.
-    let recovered = (0..200).any(|_| try_echo(&mut connect(), "after\n") == Outcome::Served);
-    assert!(recovered, "the server stopped serving");
+    // Each served client hangs up and waits for the server's close: then the
+    // server has given that descriptor back. With all of them back, a new
+    // client is served (the accept loop may first finish a back-off pause).
+    for (mut stream, outcome) in clients.into_iter().zip(&outcomes) {
+        if *outcome == Outcome::Served {
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+            assert_closed_by_server(&mut stream);
+        }
+    }
+    assert_eq!(
+        try_echo(&mut connect(), "after\n"),
+        Outcome::Served,
+        "the server stopped serving"
+    );
 
     let lines: Vec<String> = stderr.try_iter().collect();
     assert!(lines.is_empty(), "stderr: {lines:?}");

@@ -87,6 +87,17 @@ pub(super) fn classify(err: &io::Error) -> AcceptError {
 /// when the process is out of them, then taken back.
 struct Reserve(Option<std::fs::File>);
 
+/// What [`Reserve::shed`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shed {
+    /// A pending client was accepted and closed.
+    Closed,
+    /// No client was pending: nothing to shed.
+    NonePending,
+    /// No spare descriptor (it could not be taken back last time).
+    NoReserve,
+}
+
 impl Reserve {
     fn open() -> Reserve {
         #[cfg(unix)]
@@ -96,13 +107,39 @@ impl Reserve {
         Reserve(file)
     }
 
-    /// Frees the spare descriptor, accepts one pending client and closes it
-    /// at once, and takes the descriptor back; whether a client was shed.
-    fn shed(&mut self, listener: &TcpListener) -> bool {
-        if self.0.take().is_none() {
-            return false;
+    /// Takes the spare back if an earlier [`shed`](Reserve::shed) lost it.
+    fn refill(&mut self) {
+        if self.0.is_none() {
+            *self = Reserve::open();
         }
-        let shed = listener.accept().is_ok();
+    }
+
+    /// Frees the spare descriptor, accepts one pending client without
+    /// waiting and closes it at once, and takes the descriptor back.
+    ///
+    /// Out of descriptors, `accept` fails at once whether or not a client
+    /// is pending; a blocking `accept` here would wait for the next client
+    /// and close it, however late it came and though descriptors might
+    /// have freed up meanwhile.
+    fn shed(&mut self, listener: &TcpListener) -> Shed {
+        if self.0.take().is_none() {
+            self.refill();
+            return Shed::NoReserve;
+        }
+        let shed = match listener.set_nonblocking(true) {
+            Ok(()) => {
+                let accepted = listener.accept();
+                // Should this fail, `accept` reports `WouldBlock` and the
+                // loop backs off instead of spinning.
+                let _ = listener.set_nonblocking(false);
+                if accepted.is_ok() {
+                    Shed::Closed
+                } else {
+                    Shed::NonePending
+                }
+            }
+            Err(_) => Shed::NonePending,
+        };
         *self = Reserve::open();
         shed
     }
@@ -136,6 +173,7 @@ where
                     return Ok(());
                 }
                 Counters::bump(&shared.counters.accepted);
+                reserve.refill();
                 if admit(socket, peer, settings, shared, dispatcher, wait) {
                     backoff = BACKOFF_MIN;
                 } else {
@@ -147,21 +185,24 @@ where
         };
         match classify(&err) {
             AcceptError::Transient => {}
-            AcceptError::OutOfFds => {
-                if reserve.shed(listener) {
+            AcceptError::OutOfFds => match reserve.shed(listener) {
+                Shed::Closed => {
                     Counters::bump(&shared.counters.refused);
                     event!(
                         warn,
                         "rionet server on {addr}: accept failed: {err}; closed one pending connection with the reserve descriptor"
                     );
-                } else {
+                }
+                // Nobody waits: look again after a pause, without a word.
+                Shed::NonePending => pause(shared, &mut backoff),
+                Shed::NoReserve => {
                     event!(
                         warn,
                         "rionet server on {addr}: accept failed: {err}; pausing {backoff:?}"
                     );
                     pause(shared, &mut backoff);
                 }
-            }
+            },
             AcceptError::BackOff => {
                 event!(
                     warn,

@@ -79,8 +79,10 @@ pub(super) struct Settings {
 ///   descriptor; it closes it, accepts the pending client, closes that
 ///   connection at once (the client sees end of stream, not a hang), and
 ///   takes the spare back, counting a refusal. Clients are shed this way
-///   until descriptors free up. Without a spare (or on a target without
-///   `/dev/null`), it backs off as below;
+///   until descriptors free up. When no client is pending it takes the
+///   spare back at once and backs off as below, so a client that comes
+///   after descriptors free up is served. Without a spare (or on a target
+///   without `/dev/null`), it backs off as below;
 /// - `ENOBUFS`, `ENOMEM`, a thread that cannot be spawned, and any error it
 ///   does not know: it backs off, 5 ms after the first error, doubling up
 ///   to 1 s, until an accept succeeds again;
@@ -201,8 +203,10 @@ impl Server {
     }
 
     /// How many accepted connections a worker pool queues before it counts
-    /// as full (default 16, CS:APP's `SBUFSIZE`; 0 hands each connection
-    /// straight to a waiting worker). Ignored for thread-per-connection.
+    /// as full (default 16, CS:APP's `SBUFSIZE`; 0: none, the pool is full
+    /// exactly when every worker is serving). A worker that is done with a
+    /// connection counts as free before that connection closes. Ignored for
+    /// thread-per-connection.
     pub fn queue_capacity(&mut self, connections: usize) -> &mut Self {
         self.queue_capacity = connections;
         self

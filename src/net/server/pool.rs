@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 
 use super::events::event;
@@ -42,8 +42,64 @@ pub(super) enum Dispatcher<H> {
     },
     Pool {
         queue: SyncSender<Job>,
+        load: Arc<Load>,
         workers: Vec<JoinHandle<()>>,
     },
+}
+
+/// How many connections a pool holds, served or queued, out of `limit`
+/// (its workers plus its queue capacity).
+///
+/// The pool is full when this count says so, not when the channel is: a
+/// channel of capacity 0 only takes a job while a worker is blocked in
+/// `recv`, so it would refuse a connection whenever the idle worker has not
+/// reached `recv` yet (starting up, or between two jobs).
+#[derive(Debug)]
+pub(super) struct Load {
+    held: Mutex<usize>,
+    /// Notified when a held connection is let go.
+    freed: Condvar,
+    limit: usize,
+}
+
+impl Load {
+    fn lock(&self) -> MutexGuard<'_, usize> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes a place; with `wait`, waits for one, else false when full.
+    fn take(&self, wait: bool) -> bool {
+        let mut held = self.lock();
+        while *held >= self.limit {
+            if !wait {
+                return false;
+            }
+            held = self
+                .freed
+                .wait(held)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *held += 1;
+        true
+    }
+
+    /// Gives a place back.
+    fn release(&self) {
+        let mut held = self.lock();
+        *held = held.saturating_sub(1);
+        drop(held);
+        self.freed.notify_one();
+    }
+}
+
+/// A place in a pool's [`Load`], given back when dropped, even by a worker
+/// that unwinds.
+struct Held<'a>(&'a Load);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
 }
 
 impl<H> Dispatcher<H>
@@ -59,39 +115,64 @@ where
                 threads: Vec::new(),
             });
         };
-        let (queue, jobs) = mpsc::sync_channel::<Job>(queue_capacity);
+        let limit = count.saturating_add(queue_capacity);
+        // `load` keeps at most `limit` jobs in the channel, so it never
+        // fills: a send never blocks the accept loop.
+        let (queue, jobs) = mpsc::sync_channel::<Job>(limit);
+        let load = Arc::new(Load {
+            held: Mutex::new(0),
+            freed: Condvar::new(),
+            limit,
+        });
         let jobs = Arc::new(Mutex::new(jobs));
         let mut workers = Vec::with_capacity(count);
         for i in 0..count {
-            let (jobs, handler) = (Arc::clone(&jobs), Arc::clone(&handler));
+            let (jobs, held, handler) =
+                (Arc::clone(&jobs), Arc::clone(&load), Arc::clone(&handler));
             let spawned = thread::Builder::new()
                 .name(format!("rionet-worker-{i}"))
-                .spawn(move || worker(&jobs, &*handler));
+                .spawn(move || worker(&jobs, &held, &*handler));
             match spawned {
                 Ok(worker) => workers.push(worker),
                 Err(err) => {
                     // Closing the queue lets the workers started so far exit.
-                    Dispatcher::<H>::Pool { queue, workers }.finish();
+                    Dispatcher::<H>::Pool {
+                        queue,
+                        load,
+                        workers,
+                    }
+                    .finish();
                     return Err(err);
                 }
             }
         }
-        Ok(Dispatcher::Pool { queue, workers })
+        Ok(Dispatcher::Pool {
+            queue,
+            load,
+            workers,
+        })
     }
 
-    /// Hands one connection over. With `wait`, a full pool queue blocks
-    /// until a worker takes a job; without, the job comes back.
+    /// Hands one connection over. A pool is full when every worker is
+    /// serving and its queue holds `queue_capacity` connections; then, with
+    /// `wait`, this blocks until a worker is done with one; without, the
+    /// job comes back.
     pub(super) fn dispatch(&mut self, job: Job, wait: bool) -> Result<(), Rejected> {
         match self {
-            Dispatcher::Pool { queue, .. } if wait => queue.send(job).map_err(|_| {
-                Rejected::Failed(std::io::Error::other("the worker pool has stopped"))
-            }),
-            Dispatcher::Pool { queue, .. } => queue.try_send(job).map_err(|err| match err {
-                TrySendError::Full(job) => Rejected::Full(job),
-                TrySendError::Disconnected(_) => {
-                    Rejected::Failed(std::io::Error::other("the worker pool has stopped"))
+            Dispatcher::Pool { queue, load, .. } => {
+                if !load.take(wait) {
+                    return Err(Rejected::Full(job));
                 }
-            }),
+                queue.try_send(job).map_err(|err| {
+                    load.release();
+                    match err {
+                        TrySendError::Full(job) => Rejected::Full(job),
+                        TrySendError::Disconnected(_) => {
+                            Rejected::Failed(std::io::Error::other("the worker pool has stopped"))
+                        }
+                    }
+                })
+            }
             Dispatcher::ThreadPerConnection { handler, threads } => {
                 // Forget threads that have finished, so the list stays as
                 // long as the number of live connections.
@@ -99,7 +180,7 @@ where
                 let handler = Arc::clone(handler);
                 let thread = thread::Builder::new()
                     .name("rionet-conn".into())
-                    .spawn(move || serve_one(&*handler, job))
+                    .spawn(move || serve_one(&*handler, job, None))
                     .map_err(Rejected::Failed)?;
                 threads.push(thread);
                 Ok(())
@@ -111,7 +192,7 @@ where
     /// caught already, so a join error cannot carry one.
     pub(super) fn finish(self) {
         let threads = match self {
-            Dispatcher::Pool { queue, workers } => {
+            Dispatcher::Pool { queue, workers, .. } => {
                 drop(queue);
                 workers
             }
@@ -124,7 +205,7 @@ where
 }
 
 /// A pool worker: serves queued connections until the queue closes.
-fn worker<H>(jobs: &Mutex<Receiver<Job>>, handler: &H)
+fn worker<H>(jobs: &Mutex<Receiver<Job>>, load: &Load, handler: &H)
 where
     H: Fn(TimedStream, SocketAddr),
 {
@@ -133,17 +214,21 @@ where
         let Ok(job) = job else {
             return;
         };
-        serve_one(handler, job);
+        serve_one(handler, job, Some(load));
     }
 }
 
 /// Runs the handler on one connection, containing a panic to it; once the
-/// server has stopped, closes the connection unserved.
-fn serve_one<H>(handler: &H, job: Job)
+/// server has stopped, closes the connection unserved. A pool's place is
+/// given back before the connection closes, so a client that sees the close
+/// finds the room it left.
+fn serve_one<H>(handler: &H, job: Job, load: Option<&Load>)
 where
     H: Fn(TimedStream, SocketAddr),
 {
     let Job { stream, peer, slot } = job;
+    // Declared after `slot`, so dropped before it.
+    let _held = load.map(Held);
     let shared = slot.shared();
     if shared.stopped() {
         return;
@@ -161,5 +246,6 @@ where
             shared.local_addr
         );
     }
-    // `slot` drops here, after the handler's stream: the connection closes.
+    // `_held` drops here, then `slot`, after the handler's stream: the
+    // connection closes.
 }
