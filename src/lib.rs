@@ -28,7 +28,11 @@
 //!   messages, over blocking I/O. One limit (`max_frame_len`, counting the
 //!   frame handed back), skips that are not errors, and a
 //!   [`frame::FrameError`] that says whether the stream is still usable and
-//!   what a cut stream had.
+//!   what a cut stream had. Frames come out as [`Bytes`](bytes::Bytes)
+//!   split off without copying, or borrowed from the reader's buffer
+//!   ([`frame::FrameReader::read_frame_slice`], [`frame::BorrowDecoder`]);
+//!   `read_frame_by` / `recv_by` cut a peer that trickles a frame past a
+//!   deadline.
 //! - **UDP**: [`bind_udp`] binds a datagram socket dual-stack, as
 //!   [`open_listenfd`] does for TCP.
 //!
@@ -69,7 +73,10 @@
 //! produce and a caller can match on it: [`ConnectError`] (invalid host,
 //! resolver failure, every [`Attempt`] that failed), [`ListenError`] (every
 //! bind attempt), [`RioError`] (bytes moved before an I/O error, a line over
-//! the maximum). Each has `kind()` and converts into [`std::io::Error`] with
+//! the maximum), [`frame::FrameError`] (a frame over the maximum, a cut
+//! stream, a malformed header; [`is_recoverable`](frame::FrameError::is_recoverable)
+//! says whether the stream is still usable) and [`ServeError`] (a server that
+//! could not start or whose listener broke). Each has `kind()` and converts into [`std::io::Error`] with
 //! the most telling [`std::io::ErrorKind`], so `?` works in functions
 //! returning `io::Result`. The umbrella [`Error`] (with
 //! [`rionet::Result`](Result)) takes every layer's error through `From`, for
@@ -109,10 +116,10 @@ mod rio;
 pub use bytes;
 pub use error::{Error, Result};
 pub use net::{
-    Attempt, ConnectError, Connector, Keepalive, ListenError, ListenOptions, Server, ServerHandle,
-    bind_udp, open_clientfd, open_listenfd,
+    Attempt, ConnectError, Connector, Keepalive, ListenError, ListenOptions, Overload,
+    ReadDeadline, ServeError, Server, ServerHandle, TimedStream, bind_udp, open_clientfd,
+    open_listenfd,
 };
-pub use net::{Overload, ReadDeadline, ServeError, TimedStream};
 pub use rio::{LinePolicy, RioError, RioReader, readn, writen, writen_vectored};
 
 /// The README's Rust examples, compiled and run as doctests.
