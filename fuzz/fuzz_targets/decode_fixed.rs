@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rionet_fuzz::drive::decode_chunks;
+use rionet_fuzz::drive::{decode_chunks, decode_slices};
 use rionet_fuzz::input::{Input, chunks};
 use rionet_fuzz::{codecs, model};
 
@@ -17,4 +17,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole.outcome, expected, "whole stream, n = {n}");
     let chunked = decode_chunks(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
     assert_eq!(chunked.outcome, expected, "chunked stream, n = {n}");
+    // The borrowed path: the same frames, errors and skip counts.
+    let borrowed = decode_slices(&mut codecs::fixed(n), &[stream], &rules);
+    assert_eq!(borrowed.outcome, expected, "whole stream, borrowed, n = {n}");
+    let borrowed = decode_slices(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
+    assert_eq!(borrowed.outcome, expected, "chunked stream, borrowed, n = {n}");
 });
