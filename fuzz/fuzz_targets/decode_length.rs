@@ -1,6 +1,7 @@
 //! `LengthPrefix` decoding, every setting `build()` accepts drawn from the
-//! input (offsets and strips of any size), fed whole and in random chunks,
-//! against the naive model: frames, errors, skip counters.
+//! input (offsets and strips up to its 64 KiB limit), fed whole and in
+//! random chunks, through `decode` and `decode_slice`, against the naive
+//! model: frames, errors, skip counters.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -24,5 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let borrowed = decode_slices(&mut codecs::length(&m), &[stream], &rules);
     assert_eq!(borrowed.outcome, expected, "whole stream, borrowed, {m:?}");
     let borrowed = decode_slices(&mut codecs::length(&m), &chunks(stream, sizes), &rules);
-    assert_eq!(borrowed.outcome, expected, "chunked stream, borrowed, {m:?}");
+    assert_eq!(
+        borrowed.outcome, expected,
+        "chunked stream, borrowed, {m:?}"
+    );
 });

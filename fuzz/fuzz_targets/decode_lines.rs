@@ -1,5 +1,6 @@
 //! `Lines` decoding (default and strict CRLF), fed whole and in random
-//! chunks, against the naive model; the search stays linear.
+//! chunks (through `decode` and `decode_slice`), against the naive model;
+//! the search stays linear.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -22,7 +23,10 @@ fuzz_target!(|data: &[u8]| {
     let borrowed = decode_slices(&mut codecs::lines(&m), &[stream], &rules);
     assert_eq!(borrowed.outcome, expected, "whole stream, borrowed, {m:?}");
     let borrowed = decode_slices(&mut codecs::lines(&m), &chunks(stream, sizes), &rules);
-    assert_eq!(borrowed.outcome, expected, "chunked stream, borrowed, {m:?}");
+    assert_eq!(
+        borrowed.outcome, expected,
+        "chunked stream, borrowed, {m:?}"
+    );
     // Linear work: each byte once, plus per search (one per call, one more
     // after each frame, error or skipped frame) the bytes that may begin a
     // line ending.

@@ -14,7 +14,8 @@ fn max_len(input: &mut Input<'_>, default: usize) -> usize {
     }
 }
 
-/// Every `LengthPrefix` setting, offsets and strips of any size included;
+/// Every `LengthPrefix` setting, offsets and strips at `build()`'s 64 KiB
+/// limit and far past it included;
 /// `None` for settings `LengthPrefixBuilder::build()` refuses.
 ///
 /// `build()` panics on those (programming errors, not bad input), and

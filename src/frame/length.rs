@@ -126,7 +126,8 @@ const MAX_HEADER_LEN: usize = 64 * 1024;
 /// - [`Oversize::Skip`]: no error. The frame's bytes are discarded as they
 ///   arrive, counted by [`skipped_frames`](LengthPrefix::skipped_frames) and
 ///   [`skipped_bytes`](LengthPrefix::skipped_bytes), and decoding carries on
-///   with the next frame.
+///   with the next frame. A declared frame over `u64::MAX` bytes is
+///   malformed, not skipped: [`FrameError::InvalidLength`].
 ///
 /// At end of stream, [`decode_eof`](Decoder::decode_eof) reports a partial
 /// frame as [`FrameError::PartialFrame`] with its bytes and, once its
@@ -508,7 +509,9 @@ impl LengthPrefixBuilder {
         self
     }
 
-    /// How many bytes come before the length field. Default 0.
+    /// How many bytes come before the length field. Default 0; at most
+    /// 64 KiB and at most the maximum less the field (see
+    /// [`build`](Self::build)).
     ///
     /// # Examples
     ///
@@ -588,6 +591,7 @@ impl LengthPrefixBuilder {
     /// Drop the first `n` bytes of every frame from the decoded frame (the
     /// encoder writes them back, see [`LengthPrefix`]'s "Encoding").
     /// Default: the whole header, see [`strip_header`](Self::strip_header).
+    /// At most 64 KiB and at most the maximum (see [`build`](Self::build)).
     ///
     /// # Examples
     ///
