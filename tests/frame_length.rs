@@ -959,3 +959,43 @@ fn absurd_offsets_and_strips_are_refused_at_build_not_overflows() {
     assert_eq!(dst.len(), 64 * 1024 + 1);
     assert_eq!(&codec.decode(&mut dst).unwrap().unwrap()[..], b"x");
 }
+
+#[test]
+fn a_kept_varint_wider_than_its_placeholder_is_checked_as_it_decodes() {
+    // A 1-byte placeholder and 200 body bytes: the real varint (200) takes
+    // 2 bytes, so the decoded frame is 202 bytes.
+    let mut item = vec![0u8];
+    item.extend_from_slice(&[7u8; 200]);
+    for (max, fits) in [(201, false), (202, true)] {
+        let mut codec = LengthPrefix::builder()
+            .varint()
+            .strip(0)
+            .max_frame_len(max)
+            .build();
+        let mut dst = BytesMut::new();
+        match codec.encode(&item[..], &mut dst) {
+            Ok(()) => {
+                assert!(fits, "max {max}: encoded {} bytes", dst.len());
+                let frame = codec.decode(&mut dst).unwrap().unwrap();
+                assert_eq!(&frame[..2], &[0xc8, 0x01]);
+                assert_eq!(frame.len(), 202);
+            }
+            Err(err) => {
+                assert!(!fits, "max {max}: {err:?}");
+                assert!(dst.is_empty());
+                assert!(err.is_recoverable());
+                assert!(
+                    matches!(
+                        err,
+                        FrameError::FrameTooLarge {
+                            len: 202,
+                            max: 201,
+                            ..
+                        }
+                    ),
+                    "{err:?}"
+                );
+            }
+        }
+    }
+}
