@@ -503,12 +503,21 @@ fn malformed_varints_are_rejected_and_stay_rejected() {
         // Failed for good.
         assert!(codec.decode(&mut BytesMut::from(&b"\x01x"[..])).is_err());
     }
-    // The largest canonical varint is fine (and over the maximum).
+    // The largest canonical varint is a valid field, but its frame (10
+    // header bytes and u64::MAX body bytes) overflows 64 bits.
     let mut codec = LengthPrefix::builder().varint().build();
     let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    let err = decode_err(&mut codec, &max);
+    assert!(
+        matches!(&err, FrameError::InvalidLength { detail, .. } if detail.contains("overflows 64 bits")),
+        "{err:?}"
+    );
+    // u64::MAX - 10: the whole frame is u64::MAX bytes, over the maximum.
+    let mut codec = LengthPrefix::builder().varint().build();
+    let fits = [0xf5, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
     assert!(matches!(
-        decode_err(&mut codec, &max),
-        FrameError::FrameTooLarge { .. }
+        decode_err(&mut codec, &fits),
+        FrameError::FrameTooLarge { len, .. } if len == u64::MAX - 10
     ));
     // A varint still arriving is not an error.
     let mut codec = LengthPrefix::builder().varint().build();
@@ -896,52 +905,97 @@ proptest! {
 }
 
 #[test]
-fn absurd_offsets_and_strips_are_encoder_errors_not_overflows() {
+fn absurd_offsets_and_strips_are_refused_at_build_not_overflows() {
     let m = usize::MAX;
-    // An offset whose header overflows cannot fit under any maximum.
-    for build in [
+    // Offsets and strips over 64 KiB cannot build under any maximum: the
+    // encoder would write that many bytes a frame (or overflow).
+    let builds: [fn() -> LengthPrefix; 5] = [
         || {
-            drop(
-                LengthPrefix::builder()
-                    .length_field_offset(usize::MAX)
-                    .max_frame_len(usize::MAX)
-                    .build(),
-            )
+            LengthPrefix::builder()
+                .length_field_offset(usize::MAX)
+                .max_frame_len(usize::MAX)
+                .build()
         },
         || {
-            drop(
-                LengthPrefix::builder()
-                    .length_field_offset(usize::MAX)
-                    .strip(0)
-                    .max_frame_len(usize::MAX)
-                    .build(),
-            )
+            LengthPrefix::builder()
+                .length_field_offset(usize::MAX)
+                .strip(0)
+                .max_frame_len(usize::MAX)
+                .build()
         },
-    ] {
+        || {
+            LengthPrefix::builder()
+                .field_len(8)
+                .strip(usize::MAX)
+                .max_frame_len(usize::MAX)
+                .build()
+        },
+        || {
+            LengthPrefix::builder()
+                .varint()
+                .length_field_offset(usize::MAX - 1)
+                .max_frame_len(usize::MAX)
+                .build()
+        },
+        || {
+            LengthPrefix::builder()
+                .field_len(1)
+                .strip(64 * 1024 + 1)
+                .max_frame_len(usize::MAX)
+                .build()
+        },
+    ];
+    for build in builds {
         assert!(std::panic::catch_unwind(build).is_err());
     }
-    let mut codecs = [
-        LengthPrefix::builder()
-            .field_len(8)
-            .strip(m)
-            .max_frame_len(m)
-            .build(),
-        LengthPrefix::builder()
+    // At the limit, the encoder writes the stripped body bytes as zeros.
+    let mut codec = LengthPrefix::builder()
+        .field_len(4)
+        .strip(64 * 1024)
+        .max_frame_len(m)
+        .build();
+    let mut dst = BytesMut::new();
+    codec.encode(&b"x"[..], &mut dst).expect("encodes");
+    assert_eq!(dst.len(), 64 * 1024 + 1);
+    assert_eq!(&codec.decode(&mut dst).unwrap().unwrap()[..], b"x");
+}
+
+#[test]
+fn a_kept_varint_wider_than_its_placeholder_is_checked_as_it_decodes() {
+    // A 1-byte placeholder and 200 body bytes: the real varint (200) takes
+    // 2 bytes, so the decoded frame is 202 bytes.
+    let mut item = vec![0u8];
+    item.extend_from_slice(&[7u8; 200]);
+    for (max, fits) in [(201, false), (202, true)] {
+        let mut codec = LengthPrefix::builder()
             .varint()
-            .length_field_offset(m - 1)
-            .max_frame_len(m)
-            .build(),
-    ];
-    for codec in &mut codecs {
+            .strip(0)
+            .max_frame_len(max)
+            .build();
         let mut dst = BytesMut::new();
-        let err = codec.encode(&b"x"[..], &mut dst).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                FrameError::FrameTooLarge { .. } | FrameError::InvalidLength { .. }
-            ),
-            "{codec:?}: {err:?}"
-        );
-        assert!(dst.is_empty());
+        match codec.encode(&item[..], &mut dst) {
+            Ok(()) => {
+                assert!(fits, "max {max}: encoded {} bytes", dst.len());
+                let frame = codec.decode(&mut dst).unwrap().unwrap();
+                assert_eq!(&frame[..2], &[0xc8, 0x01]);
+                assert_eq!(frame.len(), 202);
+            }
+            Err(err) => {
+                assert!(!fits, "max {max}: {err:?}");
+                assert!(dst.is_empty());
+                assert!(err.is_recoverable());
+                assert!(
+                    matches!(
+                        err,
+                        FrameError::FrameTooLarge {
+                            len: 202,
+                            max: 201,
+                            ..
+                        }
+                    ),
+                    "{err:?}"
+                );
+            }
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! `LengthPrefix` decoding, every setting `build()` accepts drawn from the
-//! input (offsets and strips of any size), fed whole and in random chunks,
-//! against the naive model: frames, errors, skip counters.
+//! input (offsets and strips up to its 64 KiB limit), fed whole and in
+//! random chunks, through `decode` and `decode_slice`, against the naive
+//! model: frames, errors, skip counters.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rionet_fuzz::drive::decode_chunks;
+use rionet_fuzz::drive::{decode_chunks, decode_slices};
 use rionet_fuzz::input::{Input, chunks};
 use rionet_fuzz::{codecs, model, settings};
 
@@ -20,4 +21,12 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole.outcome, expected, "whole stream, {m:?}");
     let chunked = decode_chunks(&mut codecs::length(&m), &chunks(stream, sizes), &rules);
     assert_eq!(chunked.outcome, expected, "chunked stream, {m:?}");
+    // The borrowed path: the same frames, errors and skip counts.
+    let borrowed = decode_slices(&mut codecs::length(&m), &[stream], &rules);
+    assert_eq!(borrowed.outcome, expected, "whole stream, borrowed, {m:?}");
+    let borrowed = decode_slices(&mut codecs::length(&m), &chunks(stream, sizes), &rules);
+    assert_eq!(
+        borrowed.outcome, expected,
+        "chunked stream, borrowed, {m:?}"
+    );
 });

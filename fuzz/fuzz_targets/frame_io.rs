@@ -53,12 +53,6 @@ fuzz_target!(|data: &[u8]| {
         let len = input.range(0, 160);
         let item = input.bytes(len);
         let want = model.encode(item);
-        if want
-            .as_ref()
-            .is_ok_and(|piece| codecs::widened_past_max(&codec, &back, piece))
-        {
-            continue;
-        }
         match (writer.send(item), &want) {
             (Ok(()), Ok(_)) => {}
             // An I/O error after the frame was encoded: it stays buffered

@@ -205,24 +205,16 @@ pub enum Back {
     },
 }
 
-/// The largest offset or strip the encoding targets draw: 64 KiB.
-const ENCODABLE: usize = 64 * 1024;
-
 /// A codec of a kind and settings drawn from the input, its decoder rules
 /// and how items come back; `None` for settings `build()` refuses.
 pub fn pick(input: &mut Input<'_>) -> Option<(Codec, Rules, Back)> {
     Some(match input.u8() % 4 {
         0 => {
             let m = settings::length(input)?;
-            // An encoder writes the offset bytes and any stripped body bytes
-            // for real, every frame. Settings whose header cannot be held in
-            // memory are a program's choice, not bad input, and out of scope
-            // here. Found in round 2: under `max_frame_len(usize::MAX)`,
-            // `build()` accepts an offset of 1 << 62, and the first `encode`
-            // aborts the process allocating 4 EiB (reported to the lead).
-            if m.offset > ENCODABLE || m.strip.unwrap_or(0) > ENCODABLE {
-                return None;
-            }
+            // Any setting `build()` takes: it refuses offsets and strips
+            // over 64 KiB, which the encoder writes on every frame (in
+            // round 2 an offset of 1 << 62 under `max_frame_len(usize::MAX)`
+            // built, and the first `encode` aborted allocating 4 EiB).
             let head = m
                 .offset
                 .saturating_add(if let Width::Fixed(n) = m.width { n } else { 1 });
@@ -277,21 +269,5 @@ impl<T: AsRef<[u8]>> Encoder<T> for Codec {
             Codec::Lines(c) => c.encode_parts(item, head, tail),
             Codec::Fixed(c) => c.encode_parts(item, head, tail),
         }
-    }
-}
-
-/// Known bug, tests/frame_fuzz_regressions.rs (ignored until fixed): a
-/// `LengthPrefix` that keeps its varint length field checks the item
-/// against the maximum, but writes the real varint, which can be wider than
-/// the item's placeholder; the frame `piece` then decodes to more than the
-/// maximum. The encoding targets leave such items out (the decoder's
-/// `FrameTooLarge` for them is right). Delete this once the encoder
-/// refuses them.
-pub fn widened_past_max(codec: &Codec, back: &Back, piece: &[u8]) -> bool {
-    match (codec, back) {
-        (Codec::Length(c), Back::Reencoded { strip }) => {
-            piece.len().saturating_sub(*strip) > c.max_frame_len()
-        }
-        _ => false,
     }
 }

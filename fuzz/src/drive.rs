@@ -2,7 +2,7 @@
 //! the invariants every decoder documents, and map results to [`Event`]s.
 
 use rionet::bytes::{Bytes, BytesMut};
-use rionet::frame::{Decoder, FrameError};
+use rionet::frame::{BorrowDecoder, Decoded, Decoder, FrameError};
 
 use crate::model::{Event, Outcome};
 
@@ -42,12 +42,10 @@ fn event(err: FrameError, rules: &Rules) -> Event {
     let ev = match err {
         FrameError::FrameTooLarge { len, max, .. } => {
             assert_eq!(max, rules.max, "FrameTooLarge reports another maximum");
-            // A declared length over 64 bits is reported saturated, as
-            // `u64::MAX`: under a maximum of `usize::MAX` that reads "frame
-            // of 18446744073709551615 bytes exceeds the maximum of
-            // 18446744073709551615 bytes" (found here; the field is a u64).
+            // Exact: a declared frame over 64 bits is `InvalidLength`, not
+            // a saturated `u64::MAX` (found here in round 2).
             assert!(
-                len > max as u64 || len == u64::MAX,
+                len > max as u64,
                 "FrameTooLarge of {len} bytes under the maximum {max}"
             );
             Event::TooLarge
@@ -212,4 +210,143 @@ where
         }
     }
     panic!("decode_eof did not finish within its input");
+}
+
+/// [`decode_chunks`] through [`BorrowDecoder::decode_slice`]: a small
+/// driver that keeps its own buffer, appends the chunks one by one, drops
+/// the `consumed` bytes after every call and copies each frame out of its
+/// range. Same checks, same [`Outcome`], so a target compares the borrowed
+/// path with the `Bytes` path and the model.
+///
+/// Also checks what the borrowed contract adds: `consumed` never exceeds
+/// the buffer, and a frame's range lies within the consumed bytes.
+pub fn decode_slices<D>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run
+where
+    D: BorrowDecoder<Item = Bytes, Error = FrameError> + Skips,
+{
+    let mut buf: Vec<u8> = Vec::new();
+    let mut run = Run {
+        outcome: Outcome::default(),
+        calls: 0,
+    };
+    // One call: the frame copied out, the consumed bytes dropped.
+    let step = |decoder: &mut D, buf: &mut Vec<u8>, eof: bool, run: &mut Run| {
+        run.calls += 1;
+        let Decoded { consumed, result } = decoder.decode_slice(buf, eof);
+        assert!(
+            consumed <= buf.len(),
+            "consumed {consumed} of {} bytes",
+            buf.len()
+        );
+        let result = result.map(|found| {
+            found.map(|range| {
+                assert!(
+                    range.start <= range.end && range.end <= consumed,
+                    "frame {range:?} outside the {consumed} consumed bytes"
+                );
+                (buf[range].to_vec(), consumed)
+            })
+        });
+        buf.drain(..consumed);
+        result
+    };
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+        for _ in 0..=2 * buf.len() + 2 {
+            match step(decoder, &mut buf, false, &mut run) {
+                Ok(Some((_, 0))) => panic!("a borrowed frame consumed no input"),
+                Ok(Some((frame, _))) => run.outcome.events.push(Event::Frame(frame)),
+                Ok(None) => {
+                    assert!(
+                        buf.len() <= rules.max_buffered,
+                        "{} bytes buffered while waiting (borrowed), over the bound of {}",
+                        buf.len(),
+                        rules.max_buffered
+                    );
+                    break;
+                }
+                Err(err) => {
+                    let text = err.to_string();
+                    let fatal = is_fatal(&err);
+                    let ev = event(err, rules);
+                    assert!(
+                        !matches!(ev, Event::Partial(_)),
+                        "PartialFrame before the end (borrowed)"
+                    );
+                    run.outcome.events.push(ev);
+                    if fatal {
+                        check_slice_repeats(decoder, &mut buf, &text);
+                        return finish(decoder, run);
+                    }
+                }
+            }
+        }
+    }
+    for _ in 0..=2 * buf.len() + 2 {
+        match step(decoder, &mut buf, true, &mut run) {
+            Ok(Some((_, 0))) => panic!("a borrowed frame consumed no input at the end"),
+            Ok(Some((frame, _))) => run.outcome.events.push(Event::Frame(frame)),
+            Ok(None) => {
+                assert!(
+                    buf.is_empty(),
+                    "decode_slice at the end left {} bytes unreported",
+                    buf.len()
+                );
+                return finish(decoder, run);
+            }
+            Err(err) => {
+                let text = err.to_string();
+                let fatal = is_fatal(&err);
+                let ev = event(err, rules);
+                let partial = matches!(ev, Event::Partial(_));
+                run.outcome.events.push(ev);
+                if fatal {
+                    check_slice_repeats(decoder, &mut buf, &text);
+                    return finish(decoder, run);
+                }
+                if partial {
+                    assert!(buf.is_empty(), "PartialFrame left bytes behind (borrowed)");
+                    assert!(
+                        matches!(step(decoder, &mut buf, true, &mut run), Ok(None)),
+                        "the stream went on after PartialFrame (borrowed)"
+                    );
+                    return finish(decoder, run);
+                }
+            }
+        }
+    }
+    panic!("decode_slice at the end did not finish within its input");
+}
+
+/// The run with the decoder's skip counters.
+fn finish<D: Skips>(decoder: &D, run: Run) -> Run {
+    let (skipped_frames, skipped_bytes) = decoder.skips();
+    Run {
+        outcome: Outcome {
+            skipped_frames,
+            skipped_bytes,
+            ..run.outcome
+        },
+        ..run
+    }
+}
+
+/// [`check_repeats`] for the borrowed path.
+fn check_slice_repeats<D>(decoder: &mut D, buf: &mut Vec<u8>, first: &str)
+where
+    D: BorrowDecoder<Item = Bytes, Error = FrameError>,
+{
+    buf.extend_from_slice(b"\0\x01more bytes");
+    for eof in [false, true, false] {
+        let Decoded { consumed, result } = decoder.decode_slice(buf, eof);
+        assert!(consumed <= buf.len(), "consumed past the buffer");
+        buf.drain(..consumed);
+        match result {
+            Err(err) => {
+                assert_eq!(err.to_string(), first, "a fatal error changed (borrowed)");
+                assert!(!err.is_recoverable(), "a fatal error became recoverable");
+            }
+            Ok(frame) => panic!("a fatal error did not repeat (borrowed): {frame:?}"),
+        }
+    }
 }

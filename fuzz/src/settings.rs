@@ -14,7 +14,8 @@ fn max_len(input: &mut Input<'_>, default: usize) -> usize {
     }
 }
 
-/// Every `LengthPrefix` setting, offsets and strips of any size included;
+/// Every `LengthPrefix` setting, offsets and strips at `build()`'s 64 KiB
+/// limit and far past it included;
 /// `None` for settings `LengthPrefixBuilder::build()` refuses.
 ///
 /// `build()` panics on those (programming errors, not bad input), and
@@ -30,12 +31,15 @@ pub fn length(input: &mut Input<'_>) -> Option<LengthModel> {
         Width::Fixed(usize::from(b % 9) + 1)
     };
     let little_endian = input.bool();
-    // Mostly small; sometimes huge (the decoder waits for bytes that never
-    // come, the encoder refuses frames that overflow 64 bits).
+    // Mostly small; sometimes at `build()`'s 64 KiB limit or huge (refused
+    // by the mirrored rule, which is checked: a setting it let through
+    // that `build()` refuses aborts the target).
     let offset = match input.u8() % 16 {
         0 => 1 << 62,
         1 => usize::MAX - input.range(0, 16),
         2 => input.range(0, 4096),
+        3 => MAX_HEADER_LEN - input.range(0, 16),
+        4 => MAX_HEADER_LEN + input.range(1, 16),
         _ => input.range(0, 8),
     };
     let adjustment = match input.u8() % 8 {
@@ -66,9 +70,13 @@ pub fn length(input: &mut Input<'_>) -> Option<LengthModel> {
     length_builds(&m).then_some(m)
 }
 
+/// The most bytes `build()` takes before the length field or as a strip.
+const MAX_HEADER_LEN: usize = 64 * 1024;
+
 /// `LengthPrefixBuilder::build()`'s documented rule: a varint's strip is
 /// the whole header or at most the offset; the header (a varint counting 1
-/// byte) and the strip each fit under the maximum.
+/// byte) and the strip each fit under the maximum; the offset and the
+/// strip are at most 64 KiB, whatever the maximum.
 pub fn length_builds(m: &LengthModel) -> bool {
     let width = match m.width {
         Width::Fixed(n) => n,
@@ -83,11 +91,14 @@ pub fn length_builds(m: &LengthModel) -> bool {
             .checked_add(width)
             .is_some_and(|head| head <= m.max)
         && m.strip.is_none_or(|s| s <= m.max)
+        && m.offset <= MAX_HEADER_LEN
+        && m.strip.is_none_or(|s| s <= MAX_HEADER_LEN)
 }
 
 /// One to three delimiters of one to three bytes, from a small alphabet so
 /// that they overlap often, and the other `Delimited` settings. `None` for
-/// a set `build()` refuses (the first a prefix of a longer one).
+/// settings `build()` refuses (the first delimiter a prefix of a longer
+/// one, or kept and longer than the maximum: [`delimited_builds`]).
 pub fn delimited(input: &mut Input<'_>) -> Option<DelimitedModel> {
     const ALPHABET: &[u8] = b"ab\r\n;\0";
     let count = input.range(1, 3);
@@ -108,12 +119,20 @@ pub fn delimited(input: &mut Input<'_>) -> Option<DelimitedModel> {
     {
         return None;
     }
-    Some(DelimitedModel {
+    let m = DelimitedModel {
         delimiters,
         strip: input.bool(),
         max: max_len(input, 64 * 1024),
         skip: input.bool(),
-    })
+    };
+    delimited_builds(&m).then_some(m)
+}
+
+/// `DelimitedBuilder::build()`'s documented rule for a set it takes: a
+/// kept delimiter (the first, which the encoder writes) fits under the
+/// maximum. `build()` panics otherwise, so the harness mirrors the rule.
+pub fn delimited_builds(m: &DelimitedModel) -> bool {
+    m.strip || m.max >= m.delimiters[0].len()
 }
 
 /// Every `Lines` setting.

@@ -13,6 +13,11 @@ const DEFAULT_MAX_FRAME_LEN: usize = 8 * 1024 * 1024;
 /// The longest canonical LEB128 encoding of a `u64`.
 const VARINT_MAX_LEN: usize = 10;
 
+/// The most bytes `build()` accepts before the length field or as `strip`:
+/// 64 KiB, whatever the maximum. The encoder writes those bytes for real on
+/// every frame.
+const MAX_HEADER_LEN: usize = 64 * 1024;
+
 /// A length-prefix codec: each frame carries its own length in a header.
 ///
 /// The cure for "sticky packets" that most binary protocols use. The default
@@ -121,7 +126,8 @@ const VARINT_MAX_LEN: usize = 10;
 /// - [`Oversize::Skip`]: no error. The frame's bytes are discarded as they
 ///   arrive, counted by [`skipped_frames`](LengthPrefix::skipped_frames) and
 ///   [`skipped_bytes`](LengthPrefix::skipped_bytes), and decoding carries on
-///   with the next frame.
+///   with the next frame. A declared frame over `u64::MAX` bytes is
+///   malformed, not skipped: [`FrameError::InvalidLength`].
 ///
 /// At end of stream, [`decode_eof`](Decoder::decode_eof) reports a partial
 /// frame as [`FrameError::PartialFrame`] with its bytes and, once its
@@ -137,7 +143,10 @@ const VARINT_MAX_LEN: usize = 10;
 /// goes past the header) are written as zeros. When `strip` keeps the
 /// length field in the decoded frame, the item carries it too, and the
 /// encoder overwrites it with the right value (any placeholder will do; a
-/// varint placeholder must be a valid varint, e.g. `0`).
+/// varint placeholder must be a valid varint, e.g. `0`). A real varint
+/// wider than its placeholder makes the decoded frame longer than the item:
+/// the encoder checks that frame against the maximum too, so it never
+/// writes a frame its decoder would refuse.
 ///
 /// Items: anything `AsRef<[u8]>` (`&[u8]`, `&str`, `Vec<u8>`, [`Bytes`],
 /// [`BytesMut`]...). With
@@ -149,10 +158,13 @@ const VARINT_MAX_LEN: usize = 10;
 ///
 /// Decoding: [`FrameError::FrameTooLarge`], [`FrameError::InvalidLength`]
 /// (overlong varint, varint over 64 bits or over 10 bytes, a frame shorter
-/// than its header or than `strip`, a frame too long to hold in memory),
-/// all fatal; [`FrameError::PartialFrame`] at end of stream. Encoding
+/// than its header or than `strip`, a frame too long to hold in memory, a
+/// declared frame over `u64::MAX` bytes, which no policy can skip), all
+/// fatal; [`FrameError::PartialFrame`] at end of stream. Encoding
 /// (recoverable, nothing is written): [`FrameError::FrameTooLarge`] when the
-/// item is over the maximum, [`FrameError::LengthFieldOverflow`] when the
+/// item is over the maximum, or when the frame would decode to more than
+/// the maximum (a kept varint length field wider than the item's
+/// placeholder), [`FrameError::LengthFieldOverflow`] when the
 /// length does not fit the field, [`FrameError::InvalidLength`] when the
 /// length would be negative or the item is too short to carry the header
 /// bytes it must carry. Nothing is written to
@@ -497,7 +509,9 @@ impl LengthPrefixBuilder {
         self
     }
 
-    /// How many bytes come before the length field. Default 0.
+    /// How many bytes come before the length field. Default 0; at most
+    /// 64 KiB and at most the maximum less the field (see
+    /// [`build`](Self::build)).
     ///
     /// # Examples
     ///
@@ -577,6 +591,7 @@ impl LengthPrefixBuilder {
     /// Drop the first `n` bytes of every frame from the decoded frame (the
     /// encoder writes them back, see [`LengthPrefix`]'s "Encoding").
     /// Default: the whole header, see [`strip_header`](Self::strip_header).
+    /// At most 64 KiB and at most the maximum (see [`build`](Self::build)).
     ///
     /// # Examples
     ///
@@ -679,7 +694,10 @@ impl LengthPrefixBuilder {
     /// - a header (offset and length field, a varint counting 1 byte) longer
     ///   than [`max_frame_len`](Self::max_frame_len), or a `strip` longer than
     ///   it: the decoder would buffer that many bytes before it could check a
-    ///   length, so memory would not be bounded by the maximum.
+    ///   length, so memory would not be bounded by the maximum;
+    /// - an offset or a `strip` over 64 KiB, whatever the maximum (even
+    ///   `usize::MAX`): the encoder writes those bytes on every frame, so
+    ///   a huge one could only fail (or abort the process) allocating them.
     ///
     /// # Examples
     ///
@@ -714,10 +732,19 @@ impl LengthPrefixBuilder {
             "a header of {} + {width} bytes cannot fit under the maximum frame length of {max} bytes",
             layout.offset
         );
+        assert!(
+            layout.offset <= MAX_HEADER_LEN,
+            "a length field offset of {} bytes is over the limit of {MAX_HEADER_LEN} bytes",
+            layout.offset
+        );
         if let Some(strip) = layout.strip {
             assert!(
                 strip <= max,
                 "a strip of {strip} bytes cannot fit under the maximum frame length of {max} bytes"
+            );
+            assert!(
+                strip <= MAX_HEADER_LEN,
+                "a strip of {strip} bytes is over the limit of {MAX_HEADER_LEN} bytes"
             );
         }
         let plain = layout.width == Width::Fixed(4)
@@ -830,6 +857,13 @@ impl Layout {
                 "frame of {whole} bytes is shorter than the {strip} bytes to strip"
             ));
         }
+        if whole > i128::from(u64::MAX) {
+            return Err(format!(
+                "declared length overflows 64 bits: length {value} with adjustment {} \
+                 gives a frame of {whole} bytes, more than u64::MAX",
+                self.adjustment
+            ));
+        }
         Ok(Some(Head { whole, strip }))
     }
 
@@ -880,9 +914,21 @@ impl Layout {
             }
             Ok(())
         };
-        if self.strip.is_some() {
+        if let Some(strip) = self.strip {
             let plan = self.plan(item)?;
             too_large()?;
+            // The frame the decoder hands back is the wire frame less the
+            // strip. A kept varint can be wider than the item's
+            // placeholder, so that frame can outgrow the item: refuse it
+            // when it would decode as `FrameTooLarge`.
+            let decoded = (plan.head_len - strip) as u64 + (item.len() - plan.consumed) as u64;
+            if decoded > self.max_frame_len as u64 {
+                return Err(FrameError::FrameTooLarge {
+                    len: decoded,
+                    max: self.max_frame_len,
+                    recoverable: true,
+                });
+            }
             dst.reserve(plan.head_len + extra);
             self.write_head(&plan, item, dst);
             return Ok(plan.consumed);
@@ -1158,12 +1204,13 @@ impl LengthPrefix {
                     let len = head.whole - head.strip as i128;
                     if len > max as i128 {
                         match self.layout.oversize {
+                            // `parse_head` refused a frame over 64 bits.
                             Oversize::Error => {
-                                let len = u64::try_from(len).unwrap_or(u64::MAX);
+                                let len = len as u64;
                                 return self.fault(off, Fault::TooLarge { len });
                             }
                             Oversize::Skip => {
-                                let whole = u64::try_from(head.whole).unwrap_or(u64::MAX);
+                                let whole = head.whole as u64;
                                 self.skipped_frames += 1;
                                 self.state = State::Skip {
                                     whole,

@@ -105,6 +105,12 @@ pub fn length_events(model: &LengthModel, data: &[u8]) -> Outcome {
             out.events.push(Event::Invalid);
             return out;
         }
+        if whole > u64::MAX as i128 {
+            // A declared frame over 64 bits: malformed, whatever the
+            // oversize policy.
+            out.events.push(Event::Invalid);
+            return out;
+        }
         // The maximum counts the decoded frame: the whole frame less the
         // bytes stripped.
         if whole - strip > model.max as i128 {
