@@ -89,7 +89,9 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         [mode, path, rest @ ..] if rest.len() <= 1 => {
             let kib = match rest {
-                [kib] => kib.parse().map_err(|e| format!("bad buffer size {kib}: {e}"))?,
+                [kib] => kib
+                    .parse()
+                    .map_err(|e| format!("bad buffer size {kib}: {e}"))?,
                 _ => DEFAULT_KIB,
             };
             let file = File::open(path).map_err(|e| format!("opening {path}: {e}"))?;
