@@ -7,6 +7,7 @@ use memchr::memmem::Finder;
 
 use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
+use crate::rio::ByteFinder;
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -233,37 +234,6 @@ fn cr_tail(hay: &[u8], eof: bool) -> usize {
     match hay.last() {
         Some(b'\r') if !eof => hay.len() - 1,
         _ => hay.len(),
-    }
-}
-
-/// `memchr` for one byte, with the searcher built once: on x86-64 with
-/// AVX2, memchr's own searcher held here, which spares each call the
-/// dispatch and the set-up that `memchr::memchr` repeats (about a fifth of
-/// a short line's search); elsewhere `memchr::memchr`.
-#[derive(Debug, Clone, Copy)]
-struct ByteFinder {
-    byte: u8,
-    #[cfg(target_arch = "x86_64")]
-    avx2: Option<memchr::arch::x86_64::avx2::memchr::One>,
-}
-
-impl ByteFinder {
-    fn new(byte: u8) -> ByteFinder {
-        ByteFinder {
-            byte,
-            #[cfg(target_arch = "x86_64")]
-            avx2: memchr::arch::x86_64::avx2::memchr::One::new(byte),
-        }
-    }
-
-    /// The offset of the first `byte` in `hay`.
-    #[inline(always)]
-    fn find(&self, hay: &[u8]) -> Option<usize> {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(one) = &self.avx2 {
-            return one.find(hay);
-        }
-        memchr::memchr(self.byte, hay)
     }
 }
 
@@ -666,32 +636,5 @@ fn delimiter_in_frame(offset: usize, payload: &[u8]) -> FrameError {
     FrameError::DelimiterInFrame {
         offset,
         len: payload.len(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ByteFinder;
-
-    /// Both ways of searching (memchr's AVX2 searcher where the CPU has it,
-    /// `memchr::memchr` otherwise) find the first byte at every offset and
-    /// haystack length around the vector widths.
-    #[test]
-    fn byte_finder_agrees_with_a_naive_search() {
-        let hay: Vec<u8> = (0..200u32).map(|i| (i * 7 % 13) as u8).collect();
-        let with = ByteFinder::new(5);
-        let without = ByteFinder {
-            #[cfg(target_arch = "x86_64")]
-            avx2: None,
-            ..with
-        };
-        for start in 0..70 {
-            for end in start..hay.len() {
-                let window = &hay[start..end];
-                let naive = window.iter().position(|&b| b == 5);
-                assert_eq!(with.find(window), naive, "{start}..{end}");
-                assert_eq!(without.find(window), naive, "{start}..{end}");
-            }
-        }
     }
 }
