@@ -3,8 +3,9 @@
 //! same file.
 //!
 //! `rio_file generate FILE MIB` writes MIB MiB of lines 1..=127 bytes long
-//! (the bytes benches/rio.rs reads); `rio_file MODE FILE` reads FILE once
-//! with 8 KiB buffers and prints `lines bytes seconds`, MODE being
+//! (the bytes benches/rio.rs reads); `rio_file MODE FILE [KIB]` reads FILE
+//! once with KIB KiB buffers (default 8, CS:APP's `RIO_BUFSIZE`; the same
+//! size for every reader) and prints `lines bytes seconds`, MODE being
 //! `readlineb`, `read_line_slice` or `std_read_until`.
 
 use std::fs::File;
@@ -15,7 +16,8 @@ use std::time::Instant;
 
 use rionet::RioReader;
 
-const CAPACITY: usize = 8 * 1024;
+/// The buffer size when none is given: 8 KiB.
+const DEFAULT_KIB: usize = 8;
 
 fn generate(path: &str, mib: usize) -> std::io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
@@ -37,11 +39,11 @@ fn generate(path: &str, mib: usize) -> std::io::Result<()> {
 }
 
 /// Reads every line of `file`, returning (lines, bytes).
-fn read(mode: &str, file: File) -> std::io::Result<Option<(u64, u64)>> {
+fn read(mode: &str, file: File, capacity: usize) -> std::io::Result<Option<(u64, u64)>> {
     let (mut lines, mut bytes) = (0u64, 0u64);
     match mode {
         "readlineb" => {
-            let mut reader = RioReader::with_capacity(CAPACITY, file);
+            let mut reader = RioReader::with_capacity(capacity, file);
             let mut line = Vec::with_capacity(128);
             loop {
                 line.clear();
@@ -53,7 +55,7 @@ fn read(mode: &str, file: File) -> std::io::Result<Option<(u64, u64)>> {
             }
         }
         "read_line_slice" => {
-            let mut reader = RioReader::with_capacity(CAPACITY, file);
+            let mut reader = RioReader::with_capacity(capacity, file);
             loop {
                 match reader.read_line_slice()? {
                     [] => break,
@@ -63,7 +65,7 @@ fn read(mode: &str, file: File) -> std::io::Result<Option<(u64, u64)>> {
             }
         }
         "std_read_until" => {
-            let mut reader = BufReader::with_capacity(CAPACITY, file);
+            let mut reader = BufReader::with_capacity(capacity, file);
             let mut line = Vec::with_capacity(128);
             loop {
                 line.clear();
@@ -85,16 +87,22 @@ fn run(args: &[String]) -> Result<(), String> {
             let mib = mib.parse().map_err(|e| format!("bad size {mib}: {e}"))?;
             generate(path, mib).map_err(|e| format!("writing {path}: {e}"))
         }
-        [mode, path] => {
+        [mode, path, rest @ ..] if rest.len() <= 1 => {
+            let kib = match rest {
+                [kib] => kib
+                    .parse()
+                    .map_err(|e| format!("bad buffer size {kib}: {e}"))?,
+                _ => DEFAULT_KIB,
+            };
             let file = File::open(path).map_err(|e| format!("opening {path}: {e}"))?;
             let start = Instant::now();
-            let counts = read(mode, file).map_err(|e| format!("reading {path}: {e}"))?;
+            let counts = read(mode, file, kib << 10).map_err(|e| format!("reading {path}: {e}"))?;
             let secs = start.elapsed().as_secs_f64();
             let (lines, bytes) = counts.ok_or_else(|| format!("unknown mode {mode}"))?;
             println!("{lines} {bytes} {secs:.6}");
             Ok(())
         }
-        _ => Err("usage: rio_file generate FILE MIB | rio_file MODE FILE".to_owned()),
+        _ => Err("usage: rio_file generate FILE MIB | rio_file MODE FILE [KIB]".to_owned()),
     }
 }
 

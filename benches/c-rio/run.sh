@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the CS:APP C Rio algorithm (rio.c, built with cc -O2) next to
 # rionet's readlineb / read_line_slice and std's read_until, all with 8 KiB
-# buffers, over the same 256 MiB file of lines 1..=127 bytes on tmpfs.
+# buffers, over the same 256 MiB file of lines 1..=127 bytes on tmpfs; then
+# read_line_slice against read_until again with 64 KiB buffers for both.
 # Each reader runs RUNS times (default 3); the best time counts.
 #
 # Usage: benches/c-rio/run.sh            (from anywhere in the repository)
@@ -42,11 +43,15 @@ c=$(best "$work/rio" "$work/lines.txt")
 readlineb=$(best "$rust" readlineb "$work/lines.txt")
 slice=$(best "$rust" read_line_slice "$work/lines.txt")
 std=$(best "$rust" std_read_until "$work/lines.txt")
+slice64=$(best "$rust" read_line_slice "$work/lines.txt" 64)
+std64=$(best "$rust" std_read_until "$work/lines.txt" 64)
 
-awk -v c="$c" -v r="$readlineb" -v s="$slice" -v u="$std" -v n="$bytes" 'BEGIN {
+awk -v c="$c" -v r="$readlineb" -v s="$slice" -v u="$std" -v s64="$slice64" -v u64="$std64" -v n="$bytes" 'BEGIN {
     printf "%-28s %10s %10s  %s\n", "reader (8 KiB buffer)", "seconds", "MiB/s", "ratio"
     printf "%-28s %10.4f %10.0f  %s\n", "C rio_readlineb (cc -O2)", c, n / c / 1048576, "1.00x C"
     printf "%-28s %10.4f %10.0f  %.2fx C (target 3x)\n", "rionet readlineb", r, n / r / 1048576, c / r
     printf "%-28s %10.4f %10.0f  %.2fx C\n", "std read_until", u, n / u / 1048576, c / u
     printf "%-28s %10.4f %10.0f  %.2fx std (target 2x)\n", "rionet read_line_slice", s, n / s / 1048576, u / s
+    printf "%-28s %10.4f %10.0f  %.2fx C\n", "std read_until, 64 KiB", u64, n / u64 / 1048576, c / u64
+    printf "%-28s %10.4f %10.0f  %.2fx std 64 KiB (target 2x)\n", "read_line_slice, 64 KiB", s64, n / s64 / 1048576, u64 / s64
 }'

@@ -7,6 +7,7 @@ use memchr::memmem::Finder;
 
 use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
+use crate::rio::ByteFinder;
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -279,6 +280,8 @@ pub(crate) struct Scanner {
     /// Offset into the buffer where the next search starts: no delimiter
     /// starts before it.
     resume: usize,
+    /// The fast path's search, for `Byte` and `Newline`.
+    finder: ByteFinder,
     discard: Option<Discard>,
     /// Bytes examined by every search so far.
     work: u64,
@@ -288,7 +291,12 @@ pub(crate) struct Scanner {
 
 impl Scanner {
     pub(crate) fn new(search: Search, strip: bool, max: usize, oversize: Oversize) -> Scanner {
+        let byte = match search {
+            Search::Byte(byte) => byte,
+            _ => b'\n',
+        };
         Scanner {
+            finder: ByteFinder::new(byte),
             max_delimiter_len: search.max_delimiter_len(),
             search,
             strip,
@@ -468,12 +476,12 @@ impl Scanner {
         let limit = src.len().min(self.max.saturating_add(1));
         let from = self.resume.min(limit);
         let (start, end) = match self.search {
-            Search::Byte(byte) => {
-                let at = from + memchr::memchr(byte, &src[from..limit])?;
+            Search::Byte(_) => {
+                let at = from + self.finder.find(&src[from..limit])?;
                 (at, at + 1)
             }
             Search::Newline => {
-                let lf = from + memchr::memchr(b'\n', &src[from..limit])?;
+                let lf = from + self.finder.find(&src[from..limit])?;
                 match lf.checked_sub(1) {
                     Some(cr) if src[cr] == b'\r' => (cr, lf + 1),
                     _ => (lf, lf + 1),

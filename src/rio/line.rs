@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::buffer::Buffer;
 use super::error::RioError;
-use super::scan::NewlineFinder;
+use super::scan::ByteFinder;
 
 /// What a [`RioReader`](crate::RioReader) does with a line longer than its maximum line length.
 ///
@@ -92,7 +92,7 @@ pub(super) struct LineScanner {
     state: LineState,
     /// The kept head of a truncated line (`LinePolicy::Truncate`).
     held: Vec<u8>,
-    newline: NewlineFinder,
+    newline: ByteFinder,
 }
 
 impl LineScanner {
@@ -104,7 +104,7 @@ impl LineScanner {
             scanned: 0,
             state: LineState::Clean,
             held: Vec::new(),
-            newline: NewlineFinder::new(),
+            newline: ByteFinder::new(b'\n'),
         }
     }
 

@@ -12,4 +12,5 @@ pub use error::RioError;
 pub use line::LinePolicy;
 pub use reader::RioReader;
 pub use readn::readn;
+pub(crate) use scan::ByteFinder;
 pub use writen::{writen, writen_vectored};
