@@ -98,7 +98,7 @@
     rust_2018_idioms,
     unreachable_pub
 )]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod error;
 pub mod frame;

@@ -237,6 +237,19 @@ fn cr_tail(hay: &[u8], eof: bool) -> usize {
     }
 }
 
+/// The searches [`Scanner::scan_fast`] does itself, chosen once when the
+/// scanner is built so that each frame tests one small tag, not the
+/// [`Search`] (whose boxed variants make its tag a computed niche).
+#[derive(Debug, Clone, Copy)]
+enum FastPath {
+    /// [`Search::Byte`].
+    Byte(ByteFinder),
+    /// [`Search::Newline`].
+    Newline(ByteFinder),
+    /// Every other search: [`Scanner::step`] does it.
+    None,
+}
+
 /// The state of a frame over the maximum whose bytes are being dropped.
 #[derive(Debug, Clone, Copy)]
 struct Discard {
@@ -280,8 +293,8 @@ pub(crate) struct Scanner {
     /// Offset into the buffer where the next search starts: no delimiter
     /// starts before it.
     resume: usize,
-    /// The fast path's search, for `Byte` and `Newline`.
-    finder: ByteFinder,
+    /// The search [`scan_fast`](Scanner::scan_fast) does itself.
+    fast: FastPath,
     discard: Option<Discard>,
     /// Bytes examined by every search so far.
     work: u64,
@@ -291,12 +304,13 @@ pub(crate) struct Scanner {
 
 impl Scanner {
     pub(crate) fn new(search: Search, strip: bool, max: usize, oversize: Oversize) -> Scanner {
-        let byte = match search {
-            Search::Byte(byte) => byte,
-            _ => b'\n',
+        let fast = match search {
+            Search::Byte(byte) => FastPath::Byte(ByteFinder::new(byte)),
+            Search::Newline => FastPath::Newline(ByteFinder::new(b'\n')),
+            _ => FastPath::None,
         };
         Scanner {
-            finder: ByteFinder::new(byte),
+            fast,
             max_delimiter_len: search.max_delimiter_len(),
             search,
             strip,
@@ -475,19 +489,19 @@ impl Scanner {
         }
         let limit = src.len().min(self.max.saturating_add(1));
         let from = self.resume.min(limit);
-        let (start, end) = match self.search {
-            Search::Byte(_) => {
-                let at = from + self.finder.find(&src[from..limit])?;
+        let (start, end) = match &self.fast {
+            FastPath::Byte(finder) => {
+                let at = from + finder.find(&src[from..limit])?;
                 (at, at + 1)
             }
-            Search::Newline => {
-                let lf = from + self.finder.find(&src[from..limit])?;
+            FastPath::Newline(finder) => {
+                let lf = from + finder.find(&src[from..limit])?;
                 match lf.checked_sub(1) {
                     Some(cr) if src[cr] == b'\r' => (cr, lf + 1),
                     _ => (lf, lf + 1),
                 }
             }
-            _ => return None,
+            FastPath::None => return None,
         };
         let frame = if self.strip { start } else { end };
         if frame > self.max {
