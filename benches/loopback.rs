@@ -1,5 +1,7 @@
 //! End to end over loopback TCP: `FrameWriter` → socket → `FrameReader`,
-//! next to two peers of the very same bytes in the same group:
+//! frames as `Bytes` (`rionet`, the iterator) or borrowed from the reader's
+//! buffer (`rionet_borrowed`, `read_frame_slice`), next to two peers of the
+//! very same bytes in the same group:
 //!
 //! - `raw`, the limit: the whole stream as bytes, `write_all` of 64 KiB
 //!   pieces and 64 KiB `read`s, no per-message work at all;
@@ -67,6 +69,37 @@ fn loopback(c: &mut Criterion) {
                     let mut n = 0;
                     for _ in 0..count {
                         n += frames.next().unwrap().unwrap().len();
+                    }
+                    done.send(n).unwrap();
+                }
+            });
+            let mut out = FrameWriter::with_capacity(64 * 1024, client, LengthPrefix::new());
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    go.send(frames.len()).unwrap();
+                    for frame in &frames {
+                        out.send(&frame[..]).unwrap();
+                    }
+                    out.flush().unwrap();
+                    assert_eq!(finished.recv().unwrap(), STREAM / size * size);
+                }
+                start.elapsed()
+            });
+            drop(go);
+            reader.join().unwrap();
+        });
+
+        group.bench_function(BenchmarkId::new("rionet_borrowed", size), |b| {
+            let (client, server) = pair();
+            let (go, todo) = mpsc::channel::<usize>();
+            let (done, finished) = mpsc::channel::<usize>();
+            let reader = thread::spawn(move || {
+                let mut frames = FrameReader::new(server, LengthPrefix::new());
+                for count in todo {
+                    let mut n = 0;
+                    for _ in 0..count {
+                        n += frames.read_frame_slice().unwrap().unwrap().len();
                     }
                     done.send(n).unwrap();
                 }

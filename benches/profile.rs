@@ -16,12 +16,18 @@
 //! - `len-encode rionet|slice|tokio SIZE`: 16 MiB of `Bytes` payloads;
 //! - `lines rionet|borrowed|in-place|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
 //! - `rio readlineb|slice|std FILE`: one pass over FILE, 8 KiB buffers;
-//! - `loopback rionet|raw SIZE`: 16 MiB over loopback TCP, as
+//! - `frame-write rionet|raw SIZE`: 16 MiB of `&[u8]` payloads through a
+//!   64 KiB `FrameWriter` into a sink, or by hand through a 64 KiB
+//!   `BufWriter` (header and payload with `write_all`);
+//! - `frame-read rionet|borrowed|raw SIZE`: 16 MiB of frames through
+//!   `FrameReader` (`next` or `read_frame_slice`) from memory, or read in
+//!   64 KiB pieces with the headers walked by hand;
+//! - `loopback rionet|borrowed|raw SIZE`: 16 MiB over loopback TCP, as
 //!   benches/loopback.rs does.
 
 use std::fs::File;
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
@@ -216,6 +222,83 @@ fn work_rio(imp: &str, file: File) -> usize {
 }
 
 #[inline(never)]
+fn work_frame_write(imp: &str, frames: &[Bytes]) -> usize {
+    if imp == "raw" {
+        let mut out = BufWriter::with_capacity(64 * 1024, io::sink());
+        for frame in frames {
+            out.write_all(&(frame.len() as u32).to_be_bytes()).unwrap();
+            out.write_all(frame).unwrap();
+        }
+        out.flush().unwrap();
+    } else {
+        let mut out = FrameWriter::with_capacity(64 * 1024, io::sink(), LengthPrefix::new());
+        for frame in frames {
+            out.send(&frame[..]).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    frames.len()
+}
+
+/// The frames of `input`, read from it as `imp` says; returns how many.
+fn read_frames<R: Read>(imp: &str, mut input: R) -> usize {
+    let mut frames = 0;
+    match imp {
+        "raw" => {
+            // 64 KiB reads, headers walked by hand across read boundaries.
+            let mut buf = vec![0u8; 64 * 1024];
+            let (mut head, mut have, mut body) = ([0u8; 4], 0, 0);
+            loop {
+                let got = input.read(&mut buf).unwrap();
+                if got == 0 {
+                    return frames;
+                }
+                let mut bytes = &buf[..got];
+                while !bytes.is_empty() {
+                    if have < 4 {
+                        let take = (4 - have).min(bytes.len());
+                        head[have..have + take].copy_from_slice(&bytes[..take]);
+                        have += take;
+                        bytes = &bytes[take..];
+                        body = if have == 4 {
+                            u32::from_be_bytes(head) as usize
+                        } else {
+                            0
+                        };
+                    }
+                    let take = body.min(bytes.len());
+                    bytes = &bytes[take..];
+                    body -= take;
+                    if have == 4 && body == 0 {
+                        have = 0;
+                        frames += 1;
+                    }
+                }
+            }
+        }
+        "borrowed" => {
+            let mut reader = FrameReader::new(input, LengthPrefix::new());
+            while let Some(frame) = reader.read_frame_slice().unwrap() {
+                black_box(frame);
+                frames += 1;
+            }
+        }
+        _ => {
+            for frame in FrameReader::new(input, LengthPrefix::new()) {
+                black_box(frame.unwrap());
+                frames += 1;
+            }
+        }
+    }
+    frames
+}
+
+#[inline(never)]
+fn work_frame_read(imp: &str, wire: &[u8]) -> usize {
+    read_frames(imp, wire)
+}
+
+#[inline(never)]
 fn work_loopback(imp: &str, size: usize) -> usize {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -224,23 +307,23 @@ fn work_loopback(imp: &str, size: usize) -> usize {
     let frames = payloads(size);
     let wire = Bytes::from(wire(&frames));
     let raw = imp == "raw";
-    let reader = thread::spawn(move || {
-        let mut n = 0;
-        if raw {
-            let mut server = server;
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match server.read(&mut buf).unwrap() {
-                    0 => return n,
-                    got => n += got,
+    let reader = {
+        let imp = imp.to_owned();
+        thread::spawn(move || {
+            if imp == "raw" {
+                let mut server = server;
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut n = 0;
+                loop {
+                    match server.read(&mut buf).unwrap() {
+                        0 => return n,
+                        got => n += got,
+                    }
                 }
             }
-        }
-        for frame in FrameReader::new(server, LengthPrefix::new()) {
-            n += frame.unwrap().len();
-        }
-        n
-    });
+            read_frames(&imp, server)
+        })
+    };
     if raw {
         let mut client = client;
         for piece in wire.chunks(64 * 1024) {
@@ -274,6 +357,8 @@ fn run(args: &[String]) -> Result<usize, String> {
             let file = File::open(path).map_err(|e| format!("opening {path}: {e}"))?;
             Ok(work_rio(imp, file))
         }
+        [w, imp, s] if w == "frame-write" => Ok(work_frame_write(imp, &payloads(size(s)?))),
+        [w, imp, s] if w == "frame-read" => Ok(work_frame_read(imp, &wire(&payloads(size(s)?)))),
         [w, imp, s] if w == "loopback" => Ok(work_loopback(imp, size(s)?)),
         _ => Err("usage: see the doc comment of benches/profile.rs".to_owned()),
     }

@@ -124,12 +124,16 @@ if os.path.exists(crio):
 
 # `raw` is the byte-stream limit; `raw-messages` writes and walks the same
 # messages by hand (benches/loopback.rs), the per-message work any framing does.
-for size, label, peer, name, target in [
-        (65536, "64 KiB", "raw", "raw", "≥ 90%"),
-        (64, "64 B", "raw-messages", "raw, message by message", "≥ 60%"),
-        (64, "64 B", "raw", "raw byte stream", "")]:
+# `rionet_borrowed` reads the same frames with `read_frame_slice`.
+for ours, kind, size, label, peer, name, target in [
+        ("rionet", "", 65536, "64 KiB", "raw", "raw", "≥ 90%"),
+        ("rionet", "", 64, "64 B", "raw-messages", "raw, message by message", "≥ 60%"),
+        ("rionet", "", 64, "64 B", "raw", "raw byte stream", ""),
+        ("rionet_borrowed", " borrowed", 65536, "64 KiB", "raw", "raw", "≥ 90%"),
+        ("rionet_borrowed", " borrowed", 64, "64 B", "raw-messages",
+         "raw, message by message", "≥ 60%")]:
     before = len(rows)
-    tput(f"loopback stream, {label} frames", f"loopback/rionet/{size}",
+    tput(f"loopback stream{kind}, {label} frames", f"loopback/{ours}/{size}",
          f"loopback/{peer}/{size}", name, target)
     rows[before] = rows[before][:3] + (rows[before][3], target, "pct")
 

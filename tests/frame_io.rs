@@ -307,6 +307,73 @@ fn writer_keeps_unsent_bytes_on_error_and_resumes() {
     assert_eq!(out.buffer().len(), 5);
 }
 
+/// The edges of the inlined small-frame path: a frame that fills the
+/// buffer exactly is written out at once, one byte more goes out with the
+/// buffer in one vectored write, and a payload of `capacity` bytes never
+/// enters the buffer.
+#[test]
+fn writer_buffer_boundaries() {
+    // 4 + 12 bytes fill a 16-byte buffer: written out by `send` itself.
+    let mut out = FrameWriter::with_capacity(16, ScriptedWriter::default(), LengthPrefix::new());
+    out.send(&[1u8; 12][..]).unwrap();
+    assert_eq!(out.get_ref().calls, 1);
+    assert!(out.buffer().is_empty());
+    // 4 + 7 bytes fit; 4 + 1 more do not by one byte: both frames go out
+    // together, the buffer never past 16 bytes.
+    out.send(&[2u8; 7][..]).unwrap();
+    assert_eq!(out.buffer().len(), 11);
+    assert_eq!(out.get_ref().calls, 1);
+    out.send(&[3u8; 2][..]).unwrap();
+    assert_eq!(out.get_ref().calls, 2);
+    assert!(out.buffer().is_empty());
+    // A payload of exactly `capacity` bytes bypasses the buffer, uncopied.
+    let big = [4u8; 16];
+    out.send(&big[..]).unwrap();
+    assert_eq!(out.get_ref().calls, 3);
+    assert!(out.get_ref().addresses.contains(&(big.as_ptr() as usize)));
+    // A payload larger than the buffer, with frames buffered before it.
+    out.send(&[5u8; 1][..]).unwrap();
+    let bigger = [6u8; 40];
+    out.send(&bigger[..]).unwrap();
+    assert_eq!(out.get_ref().calls, 4);
+    assert!(out.buffer().is_empty());
+    let frames = [
+        vec![1u8; 12],
+        vec![2; 7],
+        vec![3; 2],
+        big.to_vec(),
+        vec![5],
+        bigger.to_vec(),
+    ];
+    assert_eq!(out.into_inner().unwrap().written, encode_all(&frames));
+}
+
+/// The buffer filling up inside `send` (the write-out of the fast path),
+/// against a writer that takes a few bytes, is interrupted, then would
+/// block: `send` reports the `WouldBlock` with the frame buffered, keeps
+/// exactly the bytes not taken, and `flush` carries on.
+#[test]
+fn writer_fills_the_buffer_against_short_interrupted_and_blocking_writes() {
+    let steps = [
+        Step::Accept(3),
+        Step::Fail(ErrorKind::Interrupted),
+        Step::Accept(5),
+        Step::Fail(ErrorKind::WouldBlock),
+    ];
+    let mut out = FrameWriter::with_capacity(16, ScriptedWriter::new(steps), LengthPrefix::new());
+    out.send(&[1u8; 4][..]).unwrap();
+    let err = out.send(&[2u8; 4][..]).unwrap_err();
+    assert!(
+        matches!(&err, FrameError::Io(e) if e.kind() == ErrorKind::WouldBlock),
+        "{err:?}"
+    );
+    assert_eq!(out.get_ref().written.len(), 8);
+    assert_eq!(out.buffer().len(), 16 - 8);
+    out.flush().unwrap();
+    let frames = [vec![1u8; 4], vec![2u8; 4]];
+    assert_eq!(out.into_inner().unwrap().written, encode_all(&frames));
+}
+
 #[test]
 fn writer_refuses_an_unframeable_item_and_stays_usable() {
     let codec = LengthPrefix::builder().field_len(1).build();

@@ -303,6 +303,33 @@ fn an_idle_connection_does_not_keep_the_large_region() {
     );
 }
 
+#[test]
+fn borrowed_frames_reuse_one_region() {
+    let _lock = measuring();
+    let payload = [7u8; 64];
+    let wire = wire(&vec![&payload[..]; 4 * MIB / 64]);
+    let meter = Meter::start();
+    let feed = Feed {
+        data: &wire,
+        chunk: CHUNK,
+        pause: None,
+    };
+    let mut frames = FrameReader::new(feed, LengthPrefix::new());
+    let mut count = 0;
+    while let Some(frame) = frames.read_frame_slice().unwrap() {
+        assert_eq!(frame, payload);
+        count += 1;
+    }
+    assert_eq!(count, 4 * MIB / 64);
+    // The region's lent frames make room for the next reads: one region
+    // for the whole stream, instead of one every four chunks.
+    let allocated = meter.allocated();
+    assert!(
+        allocated <= NORMAL + SLACK,
+        "{allocated} bytes allocated for 4 MiB of borrowed frames"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -340,5 +367,42 @@ proptest! {
             .map(|frame| frame.unwrap().to_vec())
             .collect();
         prop_assert_eq!(got, frames);
+    }
+
+    /// The same with both kinds of call mixed: the memory of borrowed
+    /// frames is reused, and frames kept as `Bytes` are not touched by it.
+    #[test]
+    fn kept_frames_survive_reuse_of_borrowed_ones(
+        sizes in proptest::collection::vec(0usize..3_000, 1..40),
+        slices in proptest::collection::vec(any::<bool>(), 1..8),
+        piece in 1usize..5_000,
+        chunk in 1usize..1_024,
+    ) {
+        let _lock = measuring();
+        let frames: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| (0..len).map(|j| (i * 31 + j) as u8).collect())
+            .collect();
+        let refs: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
+        let wire = wire(&refs);
+        let feed = Feed { data: &wire, chunk: piece, pause: None };
+        let mut reader = FrameReader::with_capacity(chunk, feed, LengthPrefix::new());
+        let mut kept = Vec::new();
+        let mut borrowed = Vec::new();
+        for i in 0..frames.len() {
+            if slices[i % slices.len()] {
+                borrowed.push((i, reader.read_frame_slice().unwrap().unwrap().to_vec()));
+            } else {
+                kept.push((i, reader.read_frame().unwrap().unwrap()));
+            }
+        }
+        prop_assert_eq!(reader.read_frame_slice().unwrap(), None);
+        for (i, frame) in kept {
+            prop_assert_eq!(&frame[..], &frames[i][..]);
+        }
+        for (i, frame) in borrowed {
+            prop_assert_eq!(&frame[..], &frames[i][..]);
+        }
     }
 }

@@ -142,6 +142,7 @@ impl<W: Write, E> FrameWriter<W, E> {
     /// assert_eq!(out.into_inner()?, b"\x02ok");
     /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
+    #[inline]
     pub fn send<I>(&mut self, item: I) -> Result<(), E::Error>
     where
         E: Encoder<I>,
