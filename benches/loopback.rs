@@ -28,7 +28,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
 use rionet::frame::{Encoder, FrameReader, FrameWriter, LengthPrefix};
 
 /// Payload bytes per iteration.
@@ -46,6 +49,50 @@ fn pair() -> (TcpStream, TcpStream) {
     (client, server)
 }
 
+/// How the reading thread takes one frame: returns its payload's length.
+type ReadFrame = fn(&mut FrameReader<TcpStream, LengthPrefix>) -> usize;
+
+/// Benches `frames` of `size` bytes sent through a `FrameWriter` and taken
+/// off a `FrameReader` by `read` on another thread, as `name` in the group.
+fn rionet_stream(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    size: usize,
+    frames: &[Bytes],
+    read: ReadFrame,
+) {
+    group.bench_function(BenchmarkId::new(name, size), |b| {
+        let (client, server) = pair();
+        let (go, todo) = mpsc::channel::<usize>();
+        let (done, finished) = mpsc::channel::<usize>();
+        let reader = thread::spawn(move || {
+            let mut frames = FrameReader::new(server, LengthPrefix::new());
+            for count in todo {
+                let mut n = 0;
+                for _ in 0..count {
+                    n += read(&mut frames);
+                }
+                done.send(n).unwrap();
+            }
+        });
+        let mut out = FrameWriter::with_capacity(64 * 1024, client, LengthPrefix::new());
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                go.send(frames.len()).unwrap();
+                for frame in frames {
+                    out.send(&frame[..]).unwrap();
+                }
+                out.flush().unwrap();
+                assert_eq!(finished.recv().unwrap(), STREAM / size * size);
+            }
+            start.elapsed()
+        });
+        drop(go);
+        reader.join().unwrap();
+    });
+}
+
 fn loopback(c: &mut Criterion) {
     let mut group = c.benchmark_group("loopback");
     for size in [64, 64 * 1024] {
@@ -59,66 +106,11 @@ fn loopback(c: &mut Criterion) {
         let wire = wire.freeze();
         group.throughput(Throughput::Bytes(wire.len() as u64));
 
-        group.bench_function(BenchmarkId::new("rionet", size), |b| {
-            let (client, server) = pair();
-            let (go, todo) = mpsc::channel::<usize>();
-            let (done, finished) = mpsc::channel::<usize>();
-            let reader = thread::spawn(move || {
-                let mut frames = FrameReader::new(server, LengthPrefix::new());
-                for count in todo {
-                    let mut n = 0;
-                    for _ in 0..count {
-                        n += frames.next().unwrap().unwrap().len();
-                    }
-                    done.send(n).unwrap();
-                }
-            });
-            let mut out = FrameWriter::with_capacity(64 * 1024, client, LengthPrefix::new());
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    go.send(frames.len()).unwrap();
-                    for frame in &frames {
-                        out.send(&frame[..]).unwrap();
-                    }
-                    out.flush().unwrap();
-                    assert_eq!(finished.recv().unwrap(), STREAM / size * size);
-                }
-                start.elapsed()
-            });
-            drop(go);
-            reader.join().unwrap();
+        rionet_stream(&mut group, "rionet", size, &frames, |frames| {
+            frames.next().unwrap().unwrap().len()
         });
-
-        group.bench_function(BenchmarkId::new("rionet_borrowed", size), |b| {
-            let (client, server) = pair();
-            let (go, todo) = mpsc::channel::<usize>();
-            let (done, finished) = mpsc::channel::<usize>();
-            let reader = thread::spawn(move || {
-                let mut frames = FrameReader::new(server, LengthPrefix::new());
-                for count in todo {
-                    let mut n = 0;
-                    for _ in 0..count {
-                        n += frames.read_frame_slice().unwrap().unwrap().len();
-                    }
-                    done.send(n).unwrap();
-                }
-            });
-            let mut out = FrameWriter::with_capacity(64 * 1024, client, LengthPrefix::new());
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    go.send(frames.len()).unwrap();
-                    for frame in &frames {
-                        out.send(&frame[..]).unwrap();
-                    }
-                    out.flush().unwrap();
-                    assert_eq!(finished.recv().unwrap(), STREAM / size * size);
-                }
-                start.elapsed()
-            });
-            drop(go);
-            reader.join().unwrap();
+        rionet_stream(&mut group, "rionet_borrowed", size, &frames, |frames| {
+            frames.read_frame_slice().unwrap().unwrap().len()
         });
 
         group.bench_function(BenchmarkId::new("raw-messages", size), |b| {

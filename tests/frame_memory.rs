@@ -150,6 +150,16 @@ const NORMAL: usize = 4 * CHUNK;
 /// `bytes`, the test harness's own allocations).
 const SLACK: usize = 16 * KIB;
 
+/// Frames of `sizes` bytes, each with its own byte pattern, so a frame
+/// overwritten by another is told apart.
+fn numbered_frames(sizes: &[usize]) -> Vec<Vec<u8>> {
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &len)| (0..len).map(|j| (i * 31 + j) as u8).collect())
+        .collect()
+}
+
 fn wire(frames: &[&[u8]]) -> Vec<u8> {
     let mut codec = LengthPrefix::new();
     let mut wire = BytesMut::new();
@@ -343,13 +353,8 @@ proptest! {
         chunk in 1usize..2_048,
     ) {
         let _lock = measuring();
-        let frames: Vec<Vec<u8>> = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &len)| (0..len).map(|j| (i * 31 + j) as u8).collect())
-            .collect();
-        let refs: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
-        let wire = wire(&refs);
+        let frames = numbered_frames(&sizes);
+        let wire = wire(&frames.iter().map(|frame| &frame[..]).collect::<Vec<_>>());
         // Cycle through the piece sizes: a reader with a changing pace.
         struct Pieces<'a> { data: &'a [u8], pieces: Vec<usize>, at: usize }
         impl Read for Pieces<'_> {
@@ -379,13 +384,8 @@ proptest! {
         chunk in 1usize..1_024,
     ) {
         let _lock = measuring();
-        let frames: Vec<Vec<u8>> = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &len)| (0..len).map(|j| (i * 31 + j) as u8).collect())
-            .collect();
-        let refs: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
-        let wire = wire(&refs);
+        let frames = numbered_frames(&sizes);
+        let wire = wire(&frames.iter().map(|frame| &frame[..]).collect::<Vec<_>>());
         let feed = Feed { data: &wire, chunk: piece, pause: None };
         let mut reader = FrameReader::with_capacity(chunk, feed, LengthPrefix::new());
         let mut kept = Vec::new();
