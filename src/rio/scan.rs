@@ -2,9 +2,9 @@
 //! a first look at the next 128 bytes, then `memchr`, with its AVX2
 //! searcher held ready where the CPU has it.
 
-/// Bytes [`ByteFinder::find`] compares at once before it calls `memchr`.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-const WINDOW: usize = 128;
+/// Bytes [`ByteFinder::find`] compares at once before it calls `memchr`,
+/// and the bytes a [`ByteFinder::window`] mask covers.
+pub(crate) const WINDOW: usize = 128;
 
 /// Finds the first occurrence of one byte in a haystack.
 ///
@@ -55,9 +55,27 @@ impl ByteFinder {
         self.find_far(haystack)
     }
 
-    /// The index of the first `byte` in `haystack`, by memchr.
+    /// Where `byte` is among the first [`WINDOW`] bytes of `haystack`: bit
+    /// `i` of the mask is set when `haystack[i]` is `byte`. `None` when
+    /// `haystack` is shorter than the window, or off x86-64, where the
+    /// window is not built and [`find`](ByteFinder::find) is the search.
+    ///
+    /// One mask serves several short frames: a scanner hands out its hits
+    /// one by one instead of searching again from each frame's end.
     #[inline(always)]
-    fn find_far(&self, haystack: &[u8]) -> Option<usize> {
+    pub(crate) fn window(&self, haystack: &[u8]) -> Option<u128> {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        if let Some(window) = haystack.first_chunk::<WINDOW>() {
+            return Some(window_hits(&self.needle, window));
+        }
+        let _ = haystack;
+        None
+    }
+
+    /// The index of the first `byte` in `haystack`, by memchr: what
+    /// [`find`](ByteFinder::find) does past a window without a hit.
+    #[inline(always)]
+    pub(crate) fn find_far(&self, haystack: &[u8]) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         if let Some(avx2) = &self.avx2 {
             return avx2.find(haystack);
