@@ -14,7 +14,8 @@
 //! - `len-decode rionet|borrowed|tokio|copy SIZE`: 16 MiB of length-prefixed frames
 //!   fed in 64 KiB chunks, as benches/framing does;
 //! - `len-encode rionet|slice|tokio SIZE`: 16 MiB of `Bytes` payloads;
-//! - `lines rionet|borrowed|in-place|tokio|memchr`: 64 MiB of lines 1..=127 bytes long;
+//! - `lines rionet|borrowed|in-place|in-place-batch|tokio|memchr`: 64 MiB of lines
+//!   1..=127 bytes long;
 //! - `rio readlineb|slice|std FILE`: one pass over FILE, 8 KiB buffers;
 //! - `frame-write rionet|raw SIZE`: 16 MiB of `&[u8]` payloads through a
 //!   64 KiB `FrameWriter` into a sink, or by hand through a 64 KiB
@@ -145,6 +146,15 @@ fn lines_input() -> Vec<u8> {
 fn work_lines(imp: &str, input: &[u8]) -> usize {
     if imp == "memchr" {
         return memchr::memchr_iter(b'\n', input).count();
+    }
+    if imp == "in-place-batch" {
+        let mut lines = 0;
+        let found = Lines::new().decode_slices(input, false, |line| {
+            black_box(line);
+            lines += 1;
+        });
+        found.result.unwrap();
+        return lines;
     }
     if imp == "in-place" {
         // The borrowed path over the bytes where they are: no feed, no copy.

@@ -71,6 +71,8 @@ tput("`Lines` decode borrowed, 1..127 B lines", "lines_decode/rionet_Lines_borro
      "lines_decode/memchr_count", "memchr count", "≥ 50%")
 tput("`Lines` decode borrowed in place, 1..127 B lines", "lines_decode/rionet_Lines_in_place",
      "lines_decode/memchr_count", "memchr count", "≥ 50%")
+tput("`Lines` `decode_slices` in place, 1..127 B lines", "lines_decode/rionet_Lines_in_place_batch",
+     "lines_decode/memchr_count", "memchr count", "≥ 50%")
 tput("`Lines` decode borrowed, 1..127 B lines", "lines_decode/rionet_Lines_borrowed",
      "lines_decode/tokio_util_LinesCodec", "`LinesCodec`", "≥ 1×")
 tput("`Delimited` any of `,;\\n`", "delimiter_decode_any_of_3/rionet_Delimited",

@@ -129,6 +129,30 @@ fn rionet_in_place<D>(
     });
 }
 
+/// Benches the borrowed path over `input` in place in one call: every
+/// frame handed to a closure by `decode_slices`, the batch form of
+/// [`rionet_in_place`].
+fn rionet_in_place_batch<D>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    make: impl Fn() -> D,
+) where
+    D: BorrowDecoder,
+    D::Error: std::fmt::Debug,
+{
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let mut codec = make();
+            let found = codec.decode_slices(black_box(input), false, |frame| {
+                black_box(frame);
+            });
+            found.result.unwrap();
+            assert_eq!(found.consumed, input.len());
+        })
+    });
+}
+
 /// Hands every whole frame of `src` to `black_box` as a slice; returns the
 /// bytes consumed.
 #[inline(always)]
@@ -185,6 +209,12 @@ fn bench_lines_decode(c: &mut Criterion) {
     rionet_decode(&mut group, "rionet_Lines", &input, Lines::new);
     rionet_borrowed(&mut group, "rionet_Lines_borrowed", &input, Lines::new);
     rionet_in_place(&mut group, "rionet_Lines_in_place", &input, Lines::new);
+    rionet_in_place_batch(
+        &mut group,
+        "rionet_Lines_in_place_batch",
+        &input,
+        Lines::new,
+    );
     rionet_decode(&mut group, "rionet_Delimited", &input, || {
         Delimited::new(b"\n")
     });

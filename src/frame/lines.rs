@@ -280,6 +280,20 @@ impl BorrowDecoder for Lines {
     fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
         self.scanner.scan(src, eof).into_decoded(src)
     }
+
+    /// The lines `decode_slice` would give, found with the search state in
+    /// registers between frames.
+    #[inline]
+    fn decode_slices<F: FnMut(&[u8])>(
+        &mut self,
+        src: &[u8],
+        eof: bool,
+        mut each: F,
+    ) -> Decoded<FrameError, ()> {
+        self.scanner
+            .scan_each(src, eof, |frame| each(&src[frame]))
+            .into_decoded_rest(src)
+    }
 }
 
 impl<T: AsRef<[u8]>> Encoder<T> for Lines {

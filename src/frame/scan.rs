@@ -2,12 +2,14 @@
 //! [`Lines`](super::Lines): resumable search, maximum frame length, oversize
 //! policy and end of stream.
 
+use std::ops::Range;
+
 use bytes::BytesMut;
 use memchr::memmem::Finder;
 
 use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
-use crate::rio::ByteFinder;
+use crate::rio::{ByteFinder, WINDOW};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -259,6 +261,19 @@ struct Discard {
     reported: bool,
 }
 
+/// Where a scanner's next search starts, relative to the front of the
+/// buffer it is given next.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cursor {
+    /// The next search starts here: no delimiter starts before it, except
+    /// those that `ahead` holds.
+    resume: usize,
+    /// Delimiters the fast path's last window found but did not hand out
+    /// yet: bit `i` is a delimiter at offset `resume + i - WINDOW`. Zero
+    /// whenever [`Scanner::step`] runs.
+    ahead: u128,
+}
+
 /// What [`Scanner::step`] found at the front of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -290,9 +305,8 @@ pub(crate) struct Scanner {
     strip: bool,
     max: usize,
     oversize: Oversize,
-    /// Offset into the buffer where the next search starts: no delimiter
-    /// starts before it.
-    resume: usize,
+    /// Where the next search starts.
+    at: Cursor,
     /// The search [`scan_fast`](Scanner::scan_fast) does itself.
     fast: FastPath,
     discard: Option<Discard>,
@@ -316,7 +330,7 @@ impl Scanner {
             strip,
             max,
             oversize,
-            resume: 0,
+            at: Cursor::default(),
             discard: None,
             work: 0,
             skipped_frames: 0,
@@ -376,12 +390,13 @@ impl Scanner {
     /// appended. The caller applies the step to its buffer before the next
     /// call (a `Drop` or a `Frame` consumes bytes at the front).
     pub(crate) fn step(&mut self, src: &[u8], eof: bool) -> Step {
+        debug_assert_eq!(self.at.ahead, 0, "step runs after the fast path gave up");
         loop {
             if let Some(mut discard) = self.discard {
-                let from = self.resume.min(src.len());
+                let from = self.at.resume.min(src.len());
                 return match self.search.find(src, from, eof, &mut self.work) {
                     Hit::Found { start, len } => {
-                        self.resume = 0;
+                        self.at.resume = 0;
                         self.discard = None;
                         // Under `Error`, reported already when it went over
                         // (unless it was found whole at once).
@@ -394,7 +409,7 @@ impl Scanner {
                         self.drop_bytes(start + len, frame, !discard.reported)
                     }
                     Hit::Wait(_) if eof => {
-                        self.resume = 0;
+                        self.at.resume = 0;
                         self.discard = None;
                         let len = discard.seen + src.len() as u64;
                         self.drop_bytes(src.len(), len, !discard.reported)
@@ -402,7 +417,7 @@ impl Scanner {
                     Hit::Wait(keep_from) => {
                         // Drop what cannot start a delimiter: memory stays bounded.
                         discard.seen += keep_from as u64;
-                        self.resume = 0;
+                        self.at.resume = 0;
                         let report = !discard.reported;
                         discard.reported = true;
                         self.discard = Some(discard);
@@ -420,13 +435,13 @@ impl Scanner {
                 .len()
                 .min(self.max.saturating_add(self.max_delimiter_len));
             let hay = &src[..limit];
-            let from = self.resume.min(limit);
+            let from = self.at.resume.min(limit);
             match self
                 .search
                 .find(hay, from, eof && limit == src.len(), &mut self.work)
             {
                 Hit::Found { start, len } if start <= self.max => {
-                    self.resume = 0;
+                    self.at.resume = 0;
                     let frame = if self.strip { start } else { start + len };
                     if frame <= self.max {
                         return Step::Frame {
@@ -443,10 +458,10 @@ impl Scanner {
                 }
                 Hit::Wait(resume) if resume <= self.max => {
                     if !eof {
-                        self.resume = resume;
+                        self.at.resume = resume;
                         return Step::Wait;
                     }
-                    self.resume = 0;
+                    self.at.resume = 0;
                     return if src.is_empty() {
                         Step::Wait
                     } else {
@@ -455,7 +470,7 @@ impl Scanner {
                 }
                 _ => {
                     // No delimiter starts at or before `max`: over the limit.
-                    self.resume = self.max.saturating_add(1);
+                    self.at.resume = self.max.saturating_add(1);
                     self.start_discard();
                 }
             }
@@ -479,37 +494,132 @@ impl Scanner {
 
     /// The common case, small enough to inline into the caller's loop: a
     /// single-byte delimiter or a line ending, found whole within the
-    /// maximum, no oversized frame being dropped. `None` means nothing was
-    /// changed and [`step`](Scanner::step) takes over (its search starts
-    /// where this one did, and counts the bytes it examines itself).
+    /// maximum, no oversized frame being dropped. `None` means
+    /// [`step`](Scanner::step) takes over.
     #[inline(always)]
     fn scan_fast(&mut self, src: &[u8]) -> Option<Scan> {
+        let mut at = self.at;
+        let found = self.find_fast(src, &mut at);
+        self.at = at;
+        let (frame, end) = found?;
+        Some(Scan::frame(0..frame, end))
+    }
+
+    /// Every frame at the front of `src`, handed to `each` as a range of
+    /// `src`, until one is not a whole frame: the frames and the final scan
+    /// that repeated [`scan`](Scanner::scan) calls, each on what the last
+    /// one left, would give. The returned scan's `consumed` counts from the
+    /// front of `src` and includes every frame handed out.
+    ///
+    /// The fast path runs here with its search state in local variables,
+    /// not in the scanner, which is what makes a batch cheaper per frame.
+    #[inline(always)]
+    pub(crate) fn scan_each(
+        &mut self,
+        src: &[u8],
+        eof: bool,
+        mut each: impl FnMut(Range<usize>),
+    ) -> Scan {
+        let mut off = 0;
+        loop {
+            let mut at = self.at;
+            while let Some((frame, end)) = self.find_fast(&src[off..], &mut at) {
+                each(off..off + frame);
+                off += end;
+            }
+            self.at = at;
+            let scan = match self.step(&src[off..], eof) {
+                Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
+                first => self.scan_slow(&src[off..], eof, first),
+            };
+            match scan.found {
+                Found::Frame(range) => {
+                    each(off + range.start..off + range.end);
+                    off += scan.consumed;
+                }
+                found => {
+                    return Scan {
+                        consumed: off + scan.consumed,
+                        found,
+                    };
+                }
+            }
+        }
+    }
+
+    /// The fast path's search from `at`, the search state held by the
+    /// caller: `(frame length, bytes consumed)` of the frame at the front of
+    /// `src`, with `at` moved to the next call's buffer, which starts after
+    /// the consumed bytes. `None` leaves `at.ahead` clear and `at.resume`
+    /// where [`step`](Scanner::step) must search from.
+    ///
+    /// A window search finds every delimiter in the next [`WINDOW`] bytes
+    /// at once; the ones after the first wait in `at.ahead`, and the next
+    /// frames take them from there, each window's bytes examined once. So
+    /// lines shorter than the window mostly cost a bit test, not a search.
+    #[inline(always)]
+    fn find_fast(&mut self, src: &[u8], at: &mut Cursor) -> Option<(usize, usize)> {
         if self.discard.is_some() {
             return None;
         }
-        let limit = src.len().min(self.max.saturating_add(1));
-        let from = self.resume.min(limit);
-        let (start, end) = match &self.fast {
-            FastPath::Byte(finder) => {
-                let at = from + finder.find(&src[from..limit])?;
-                (at, at + 1)
+        let (finder, newline) = match &self.fast {
+            FastPath::Byte(finder) => (finder, false),
+            FastPath::Newline(finder) => (finder, true),
+            FastPath::None => return None,
+        };
+        // The delimiter, the end of the bytes searched for it, and the
+        // delimiters found after it in those bytes.
+        let (delimiter, searched, ahead) = if at.ahead != 0 {
+            let delimiter = at.resume + at.ahead.trailing_zeros() as usize - WINDOW;
+            if delimiter >= src.len() {
+                // Only a caller that broke the contract (the buffer
+                // shrank) gets here: search it all again.
+                *at = Cursor::default();
+                return None;
             }
-            FastPath::Newline(finder) => {
-                let lf = from + finder.find(&src[from..limit])?;
-                match lf.checked_sub(1) {
-                    Some(cr) if src[cr] == b'\r' => (cr, lf + 1),
-                    _ => (lf, lf + 1),
+            (delimiter, at.resume, at.ahead & (at.ahead - 1))
+        } else {
+            let limit = src.len().min(self.max.saturating_add(1));
+            let from = at.resume.min(limit);
+            match finder.window(&src[from..limit]) {
+                Some(hits) if hits != 0 => {
+                    self.work += WINDOW as u64;
+                    let delimiter = from + hits.trailing_zeros() as usize;
+                    (delimiter, from + WINDOW, hits & (hits - 1))
+                }
+                Some(_) => {
+                    // A long frame: no delimiter in the window.
+                    let far = finder.find_far(&src[from + WINDOW..limit])?;
+                    let delimiter = from + WINDOW + far;
+                    self.work += (delimiter + 1 - from) as u64;
+                    (delimiter, delimiter + 1, 0)
+                }
+                None => {
+                    let delimiter = from + finder.find(&src[from..limit])?;
+                    self.work += (delimiter + 1 - from) as u64;
+                    (delimiter, delimiter + 1, 0)
                 }
             }
-            FastPath::None => return None,
+        };
+        let end = delimiter + 1;
+        let start = match delimiter.checked_sub(1) {
+            Some(cr) if newline && src[cr] == b'\r' => cr,
+            _ => delimiter,
         };
         let frame = if self.strip { start } else { end };
         if frame > self.max {
+            // `step` finds this delimiter again and drops the frame.
+            *at = Cursor {
+                resume: delimiter,
+                ahead: 0,
+            };
             return None;
         }
-        self.work += (end - from) as u64;
-        self.resume = 0;
-        Some(Scan::frame(0..frame, end))
+        *at = Cursor {
+            resume: searched - end,
+            ahead,
+        };
+        Some((frame, end))
     }
 
     /// [`scan`](Scanner::scan) past the first step: drops, waits, errors.

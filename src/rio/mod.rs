@@ -12,5 +12,5 @@ pub use error::RioError;
 pub use line::LinePolicy;
 pub use reader::RioReader;
 pub use readn::readn;
-pub(crate) use scan::ByteFinder;
+pub(crate) use scan::{ByteFinder, WINDOW};
 pub use writen::{writen, writen_vectored};
