@@ -1,10 +1,10 @@
 //! `FixedLength` decoding, frame size drawn from the input, fed whole and
-//! in random chunks (through `decode` and `decode_slice`), against the
-//! naive model.
+//! in random chunks (through `decode`, `decode_slice` and `decode_slices`),
+//! against the naive model.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use rionet_fuzz::drive::{decode_chunks, decode_slices};
+use rionet_fuzz::drive::{decode_batches, decode_borrowed, decode_chunks};
 use rionet_fuzz::input::{Input, chunks};
 use rionet_fuzz::{codecs, model};
 
@@ -19,14 +19,19 @@ fuzz_target!(|data: &[u8]| {
     let chunked = decode_chunks(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
     assert_eq!(chunked.outcome, expected, "chunked stream, n = {n}");
     // The borrowed path: the same frames, errors and skip counts.
-    let borrowed = decode_slices(&mut codecs::fixed(n), &[stream], &rules);
+    let borrowed = decode_borrowed(&mut codecs::fixed(n), &[stream], &rules);
     assert_eq!(
         borrowed.outcome, expected,
         "whole stream, borrowed, n = {n}"
     );
-    let borrowed = decode_slices(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
+    let borrowed = decode_borrowed(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
     assert_eq!(
         borrowed.outcome, expected,
         "chunked stream, borrowed, n = {n}"
     );
+    // The batch path: the same again, all whole frames in one call.
+    let batch = decode_batches(&mut codecs::fixed(n), &[stream], &rules);
+    assert_eq!(batch.outcome, expected, "whole stream, batch, n = {n}");
+    let batch = decode_batches(&mut codecs::fixed(n), &chunks(stream, sizes), &rules);
+    assert_eq!(batch.outcome, expected, "chunked stream, batch, n = {n}");
 });

@@ -220,46 +220,142 @@ where
 ///
 /// Also checks what the borrowed contract adds: `consumed` never exceeds
 /// the buffer, and a frame's range lies within the consumed bytes.
-pub fn decode_slices<D>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run
+pub fn decode_borrowed<D>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run
 where
     D: BorrowDecoder<Item = Bytes, Error = FrameError> + Skips,
+{
+    drive_borrowed(
+        decoder,
+        chunks,
+        rules,
+        "decode_slice",
+        |decoder, buf, eof, events| {
+            let Decoded { consumed, result } = decoder.decode_slice(buf, eof);
+            assert!(
+                consumed <= buf.len(),
+                "consumed {consumed} of {} bytes",
+                buf.len()
+            );
+            let frame = result.map(|found| {
+                found.map(|range| {
+                    assert!(
+                        range.start <= range.end && range.end <= consumed,
+                        "frame {range:?} outside the {consumed} consumed bytes"
+                    );
+                    assert!(consumed > 0, "a borrowed frame consumed no input");
+                    buf[range].to_vec()
+                })
+            });
+            buf.drain(..consumed);
+            Ok(match frame? {
+                Some(frame) => {
+                    events.push(Event::Frame(frame));
+                    Progress::More
+                }
+                None => Progress::Waiting,
+            })
+        },
+    )
+}
+
+/// [`decode_borrowed`] through [`BorrowDecoder::decode_slices`]: one call
+/// hands out every whole frame in the buffer (and again after a
+/// recoverable error), then the `consumed` bytes are dropped. Same checks,
+/// same [`Outcome`].
+///
+/// Also checks what a batch adds: the frames are slices of the buffer, in
+/// order, without overlap, and within the consumed bytes.
+pub fn decode_batches<D>(decoder: &mut D, chunks: &[&[u8]], rules: &Rules) -> Run
+where
+    D: BorrowDecoder<Item = Bytes, Error = FrameError> + Skips,
+{
+    drive_borrowed(
+        decoder,
+        chunks,
+        rules,
+        "decode_slices",
+        |decoder, buf, eof, events| {
+            let base = buf.as_ptr() as usize;
+            let mut end = 0;
+            let mut frames = Vec::new();
+            let Decoded { consumed, result } = decoder.decode_slices(buf, eof, |frame| {
+                let start = (frame.as_ptr() as usize).wrapping_sub(base);
+                assert!(
+                    start >= end,
+                    "a frame at {start} before the last one's end {end}"
+                );
+                end = start + frame.len();
+                frames.push(frame.to_vec());
+            });
+            assert!(
+                end <= consumed && consumed <= buf.len(),
+                "frames up to {end}, {consumed} consumed of {} bytes",
+                buf.len()
+            );
+            assert!(
+                frames.is_empty() || consumed > 0,
+                "a batch consumed no input"
+            );
+            buf.drain(..consumed);
+            events.extend(frames.into_iter().map(Event::Frame));
+            // A batch stops without an error only once no whole frame is left.
+            result.map(|()| Progress::Waiting)
+        },
+    )
+}
+
+/// What one borrowed call left.
+enum Progress {
+    /// It handed out a frame: call again.
+    More,
+    /// No whole frame is left: append bytes, or end the stream.
+    Waiting,
+}
+
+/// The chunks fed to a borrowed `path` (named in messages), then the end of
+/// the stream. `call` makes one call on the buffer, records its frames,
+/// and drops the consumed bytes.
+///
+/// Checks what [`decode_chunks`] checks: the buffer stays within
+/// `rules.max_buffered` whenever the decoder waits; a fatal error repeats;
+/// after `PartialFrame` nothing is left and the stream is done; the end of
+/// the stream leaves nothing unreported; no loop outlives its input.
+fn drive_borrowed<D, C>(
+    decoder: &mut D,
+    chunks: &[&[u8]],
+    rules: &Rules,
+    path: &str,
+    mut call: C,
+) -> Run
+where
+    D: BorrowDecoder<Item = Bytes, Error = FrameError> + Skips,
+    C: FnMut(&mut D, &mut Vec<u8>, bool, &mut Vec<Event>) -> Result<Progress, FrameError>,
 {
     let mut buf: Vec<u8> = Vec::new();
     let mut run = Run {
         outcome: Outcome::default(),
         calls: 0,
     };
-    // One call: the frame copied out, the consumed bytes dropped.
-    let step = |decoder: &mut D, buf: &mut Vec<u8>, eof: bool, run: &mut Run| {
-        run.calls += 1;
-        let Decoded { consumed, result } = decoder.decode_slice(buf, eof);
-        assert!(
-            consumed <= buf.len(),
-            "consumed {consumed} of {} bytes",
-            buf.len()
-        );
-        let result = result.map(|found| {
-            found.map(|range| {
-                assert!(
-                    range.start <= range.end && range.end <= consumed,
-                    "frame {range:?} outside the {consumed} consumed bytes"
-                );
-                (buf[range].to_vec(), consumed)
-            })
-        });
-        buf.drain(..consumed);
-        result
-    };
-    for chunk in chunks {
+    let end_of_stream: &[u8] = &[];
+    for (i, chunk) in chunks.iter().chain([&end_of_stream]).enumerate() {
+        let eof = i == chunks.len();
         buf.extend_from_slice(chunk);
         for _ in 0..=2 * buf.len() + 2 {
-            match step(decoder, &mut buf, false, &mut run) {
-                Ok(Some((_, 0))) => panic!("a borrowed frame consumed no input"),
-                Ok(Some((frame, _))) => run.outcome.events.push(Event::Frame(frame)),
-                Ok(None) => {
+            run.calls += 1;
+            match call(decoder, &mut buf, eof, &mut run.outcome.events) {
+                Ok(Progress::More) => {}
+                Ok(Progress::Waiting) if eof => {
+                    assert!(
+                        buf.is_empty(),
+                        "{path} at the end left {} bytes unreported",
+                        buf.len()
+                    );
+                    return finish(decoder, run);
+                }
+                Ok(Progress::Waiting) => {
                     assert!(
                         buf.len() <= rules.max_buffered,
-                        "{} bytes buffered while waiting (borrowed), over the bound of {}",
+                        "{} bytes buffered while waiting ({path}), over the bound of {}",
                         buf.len(),
                         rules.max_buffered
                     );
@@ -269,53 +365,30 @@ where
                     let text = err.to_string();
                     let fatal = is_fatal(&err);
                     let ev = event(err, rules);
-                    assert!(
-                        !matches!(ev, Event::Partial(_)),
-                        "PartialFrame before the end (borrowed)"
-                    );
+                    let partial = matches!(ev, Event::Partial(_));
+                    assert!(eof || !partial, "PartialFrame before the end ({path})");
                     run.outcome.events.push(ev);
                     if fatal {
                         check_slice_repeats(decoder, &mut buf, &text);
+                        return finish(decoder, run);
+                    }
+                    if partial {
+                        assert!(buf.is_empty(), "PartialFrame left bytes behind ({path})");
+                        let events = run.outcome.events.len();
+                        run.calls += 1;
+                        let again = call(decoder, &mut buf, true, &mut run.outcome.events);
+                        assert!(
+                            matches!(again, Ok(Progress::Waiting))
+                                && run.outcome.events.len() == events,
+                            "the stream went on after PartialFrame ({path})"
+                        );
                         return finish(decoder, run);
                     }
                 }
             }
         }
     }
-    for _ in 0..=2 * buf.len() + 2 {
-        match step(decoder, &mut buf, true, &mut run) {
-            Ok(Some((_, 0))) => panic!("a borrowed frame consumed no input at the end"),
-            Ok(Some((frame, _))) => run.outcome.events.push(Event::Frame(frame)),
-            Ok(None) => {
-                assert!(
-                    buf.is_empty(),
-                    "decode_slice at the end left {} bytes unreported",
-                    buf.len()
-                );
-                return finish(decoder, run);
-            }
-            Err(err) => {
-                let text = err.to_string();
-                let fatal = is_fatal(&err);
-                let ev = event(err, rules);
-                let partial = matches!(ev, Event::Partial(_));
-                run.outcome.events.push(ev);
-                if fatal {
-                    check_slice_repeats(decoder, &mut buf, &text);
-                    return finish(decoder, run);
-                }
-                if partial {
-                    assert!(buf.is_empty(), "PartialFrame left bytes behind (borrowed)");
-                    assert!(
-                        matches!(step(decoder, &mut buf, true, &mut run), Ok(None)),
-                        "the stream went on after PartialFrame (borrowed)"
-                    );
-                    return finish(decoder, run);
-                }
-            }
-        }
-    }
-    panic!("decode_slice at the end did not finish within its input");
+    panic!("{path} at the end did not finish within its input");
 }
 
 /// The run with the decoder's skip counters.
@@ -331,7 +404,7 @@ fn finish<D: Skips>(decoder: &D, run: Run) -> Run {
     }
 }
 
-/// [`check_repeats`] for the borrowed path.
+/// [`check_repeats`] for the borrowed paths.
 fn check_slice_repeats<D>(decoder: &mut D, buf: &mut Vec<u8>, first: &str)
 where
     D: BorrowDecoder<Item = Bytes, Error = FrameError>,
