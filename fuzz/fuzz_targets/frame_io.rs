@@ -13,9 +13,12 @@ use rionet_fuzz::faulty::{FaultyReader, FaultyWriter};
 use rionet_fuzz::input::Input;
 
 /// Retries `op` while it fails with `WouldBlock` (which must be
-/// recoverable); `Interrupted` must never come out.
-fn retry<T>(mut op: impl FnMut() -> Result<T, FrameError>) -> Result<T, FrameError> {
-    for _ in 0..100_000 {
+/// recoverable); `Interrupted` must never come out. The faulty reader and
+/// writer move at least one byte on the call after a failure, so `op`
+/// gets one retry per byte of `wire` (an offset field can make it more
+/// than 100 KiB), and more is no progress.
+fn retry<T>(wire: usize, mut op: impl FnMut() -> Result<T, FrameError>) -> Result<T, FrameError> {
+    for _ in 0..=wire + 1 {
         match op() {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                 assert!(err.is_recoverable(), "WouldBlock is fatal: {err:?}");
@@ -72,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
             pieces.push(piece);
         }
     }
-    retry(|| writer.flush().map_err(FrameError::from)).expect("flush");
+    retry(wire.len(), || writer.flush().map_err(FrameError::from)).expect("flush");
     let (sink, _, left) = writer.into_parts();
     assert!(left.is_empty(), "{} bytes left after a flush", left.len());
     assert_eq!(sink.written, wire, "the wire is not the frames' encodings");
@@ -83,7 +86,7 @@ fuzz_target!(|data: &[u8]| {
         codec.clone(),
     );
     let mut frames = Vec::new();
-    while let Some(frame) = retry(|| reader.read_frame()).expect("read_frame") {
+    while let Some(frame) = retry(wire.len(), || reader.read_frame()).expect("read_frame") {
         frames.push(frame.to_vec());
         assert!(frames.len() <= expected.len(), "more frames than were sent");
     }
