@@ -611,13 +611,8 @@ impl Scanner {
         mut off: usize,
         each: &mut impl FnMut(Range<usize>),
     ) -> usize {
-        if self.discard.is_some() {
+        let Some((finder, newline)) = self.fast_finder() else {
             return off;
-        }
-        let (finder, newline) = match &self.fast {
-            FastPath::Byte(finder) => (finder, false),
-            FastPath::Newline(finder) => (finder, true),
-            FastPath::None => return off,
         };
         let (max, strip) = (self.max, self.strip);
         // The end of the last window searched, and its delimiters not
@@ -667,6 +662,21 @@ impl Scanner {
         off
     }
 
+    /// The finder of the fast path and whether it looks for line endings,
+    /// or `None` when [`step`](Scanner::step) must search: a search the
+    /// fast path does not do, or an oversized frame being dropped.
+    #[inline(always)]
+    fn fast_finder(&self) -> Option<(&ByteFinder, bool)> {
+        if self.discard.is_some() {
+            return None;
+        }
+        match &self.fast {
+            FastPath::Byte(finder) => Some((finder, false)),
+            FastPath::Newline(finder) => Some((finder, true)),
+            FastPath::None => None,
+        }
+    }
+
     /// The fast path's search from `at`, the search state held by the
     /// caller: `(frame length, bytes consumed)` of the frame at the front of
     /// `src`, with `at` moved to the next call's buffer, which starts after
@@ -679,14 +689,7 @@ impl Scanner {
     /// lines shorter than the window mostly cost a bit test, not a search.
     #[inline(always)]
     fn find_fast(&mut self, src: &[u8], at: &mut Cursor) -> Option<(usize, usize)> {
-        if self.discard.is_some() {
-            return None;
-        }
-        let (finder, newline) = match &self.fast {
-            FastPath::Byte(finder) => (finder, false),
-            FastPath::Newline(finder) => (finder, true),
-            FastPath::None => return None,
-        };
+        let (finder, newline) = self.fast_finder()?;
         // The delimiter, the end of the bytes searched for it, and the
         // delimiters found after it in those bytes.
         let (delimiter, searched, ahead) = if at.ahead != 0 {
