@@ -297,7 +297,8 @@ pub(crate) enum Step {
 /// oversize policy; the decoding engine of `Delimited` and `Lines`.
 ///
 /// [`step`](Scanner::step) works on a byte slice and only reports
-/// positions; [`decode`](Scanner::decode) applies them to a `BytesMut`.
+/// positions; [`scan`](Scanner::scan) turns them into the frames and drops
+/// that both the `Bytes` and the borrowed path apply.
 #[derive(Debug, Clone)]
 pub(crate) struct Scanner {
     search: Search,
