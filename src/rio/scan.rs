@@ -87,6 +87,27 @@ impl ByteFinder {
         window_hits(&self.needle, window)
     }
 
+    /// Whether [`window`](ByteFinder::window) compares with AVX2: the CPU
+    /// has it (memchr's run-time check) and the window is built at all.
+    #[inline(always)]
+    pub(crate) fn has_avx2(&self) -> bool {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        return self.avx2.is_some();
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+        false
+    }
+
+    /// The same finder as if the CPU had no AVX2: the SSE2 window and
+    /// `memchr::memchr`, for tests of the path other CPUs take.
+    #[cfg(test)]
+    pub(crate) fn without_avx2(self) -> Self {
+        Self {
+            #[cfg(target_arch = "x86_64")]
+            avx2: None,
+            ..self
+        }
+    }
+
     /// The index of the first `byte` in `haystack`, by memchr: what
     /// [`find`](ByteFinder::find) does past a window without a hit.
     #[inline(always)]
@@ -130,6 +151,9 @@ fn window_hits(needle: &[u8; 16], window: &[u8; WINDOW]) -> u128 {
 /// `#[target_feature]` one, which needs Rust 1.86).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "avx2")]
+// Inlined into loops compiled for AVX2 (`Scanner::scan_each`'s), in the
+// crate that instantiates them.
+#[inline]
 #[allow(unsafe_code)]
 unsafe fn window_hits_avx2(byte: u8, window: &[u8; WINDOW]) -> u128 {
     use std::arch::x86_64::{
@@ -161,11 +185,7 @@ mod tests {
     #[test]
     fn finds_the_first_byte_at_every_offset_and_length() {
         let with = ByteFinder::new(b'\n');
-        let without = ByteFinder {
-            #[cfg(target_arch = "x86_64")]
-            avx2: None,
-            ..with
-        };
+        let without = with.without_avx2();
         for len in 0..300 {
             let mut hay = vec![b'x'; len];
             assert_eq!(with.find(&hay), None);
