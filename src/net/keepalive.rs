@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use socket2::{Socket, TcpKeepalive};
 
+use platform::{with_interval, with_retries};
+
 /// TCP keepalive parameters: turn `SO_KEEPALIVE` on and, for each one set,
 /// the matching per-socket option.
 ///
@@ -99,6 +101,7 @@ impl Keepalive {
     }
 }
 
+/// Where socket2 sets `TCP_KEEPINTVL` and `TCP_KEEPCNT`.
 #[cfg(any(
     target_os = "android",
     target_os = "dragonfly",
@@ -113,10 +116,25 @@ impl Keepalive {
     target_os = "watchos",
     target_os = "windows",
 ))]
-fn with_interval(params: TcpKeepalive, interval: Duration) -> io::Result<TcpKeepalive> {
-    Ok(params.with_interval(interval))
+mod platform {
+    use std::io;
+    use std::time::Duration;
+
+    use socket2::TcpKeepalive;
+
+    pub(super) fn with_interval(
+        params: TcpKeepalive,
+        interval: Duration,
+    ) -> io::Result<TcpKeepalive> {
+        Ok(params.with_interval(interval))
+    }
+
+    pub(super) fn with_retries(params: TcpKeepalive, retries: u32) -> io::Result<TcpKeepalive> {
+        Ok(params.with_retries(retries))
+    }
 }
 
+/// Everywhere else: asking for either is an error, never a silent no-op.
 #[cfg(not(any(
     target_os = "android",
     target_os = "dragonfly",
@@ -131,48 +149,26 @@ fn with_interval(params: TcpKeepalive, interval: Duration) -> io::Result<TcpKeep
     target_os = "watchos",
     target_os = "windows",
 )))]
-fn with_interval(_params: TcpKeepalive, _interval: Duration) -> io::Result<TcpKeepalive> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "TCP_KEEPINTVL is not available on this platform",
-    ))
-}
+mod platform {
+    use std::io;
+    use std::time::Duration;
 
-#[cfg(any(
-    target_os = "android",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "fuchsia",
-    target_os = "illumos",
-    target_os = "ios",
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "netbsd",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "windows",
-))]
-fn with_retries(params: TcpKeepalive, retries: u32) -> io::Result<TcpKeepalive> {
-    Ok(params.with_retries(retries))
-}
+    use socket2::TcpKeepalive;
 
-#[cfg(not(any(
-    target_os = "android",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "fuchsia",
-    target_os = "illumos",
-    target_os = "ios",
-    target_os = "linux",
-    target_os = "macos",
-    target_os = "netbsd",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "windows",
-)))]
-fn with_retries(_params: TcpKeepalive, _retries: u32) -> io::Result<TcpKeepalive> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "TCP_KEEPCNT is not available on this platform",
-    ))
+    pub(super) fn with_interval(
+        _params: TcpKeepalive,
+        _interval: Duration,
+    ) -> io::Result<TcpKeepalive> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "TCP_KEEPINTVL is not available on this platform",
+        ))
+    }
+
+    pub(super) fn with_retries(_params: TcpKeepalive, _retries: u32) -> io::Result<TcpKeepalive> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "TCP_KEEPCNT is not available on this platform",
+        ))
+    }
 }
