@@ -558,7 +558,9 @@ impl Scanner {
     /// without a delimiter, one that does not fit, and a frame over the
     /// maximum, and leaves those to [`find_fast`](Scanner::find_fast),
     /// which finds the same frames with the same search (and counts the
-    /// same bytes examined).
+    /// same bytes examined). A window without a delimiter is compared
+    /// again there, four compares next to the search of a line longer
+    /// than the window.
     ///
     /// Positions count from the front of `src`, so a frame costs a bit
     /// test and no cursor moves; where the CPU has AVX2, the loop is
