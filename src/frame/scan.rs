@@ -577,12 +577,13 @@ impl Scanner {
         each: &mut impl FnMut(Range<usize>),
     ) -> usize {
         #[cfg(target_arch = "x86_64")]
-        if let FastPath::Byte(finder) | FastPath::Newline(finder) = &self.fast {
-            if finder.has_avx2() {
-                // SAFETY: the finder saw that the CPU has AVX2.
-                #[allow(unsafe_code)]
-                return unsafe { self.each_in_windows_avx2(src, off, each) };
-            }
+        if self
+            .fast_finder()
+            .is_some_and(|(finder, _)| finder.has_avx2())
+        {
+            // SAFETY: the finder saw that the CPU has AVX2.
+            #[allow(unsafe_code)]
+            return unsafe { self.each_in_windows_avx2(src, off, each) };
         }
         self.each_in_windows_here(src, off, each)
     }

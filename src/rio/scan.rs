@@ -16,7 +16,9 @@ pub(crate) const WINDOW: usize = 128;
 /// x86-64 this first compares the next 128 bytes in one straight run with
 /// no branch per chunk: four 32-byte AVX2 compares where the CPU has AVX2
 /// (a call, since the rest of the crate is built for plain x86-64: 7 fewer
-/// instructions a 64 B line than inline SSE2), eight 16-byte SSE2 compares
+/// instructions a 64 B line than inline SSE2; inlined only into
+/// `Scanner::scan_each`'s window loop, which is compiled for AVX2 itself),
+/// eight 16-byte SSE2 compares
 /// where it has not. Only a haystack with no hit in that window goes on to
 /// memchr's AVX2 searcher, built once, or to `memchr::memchr` where AVX2 is
 /// missing. Elsewhere it is `memchr::memchr`.
