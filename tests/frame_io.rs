@@ -348,6 +348,32 @@ fn writer_buffer_boundaries() {
     assert_eq!(out.into_inner().unwrap().written, encode_all(&frames));
 }
 
+/// Sends `frames` through a `FrameWriter` of `capacity` bytes into a `Vec`
+/// (every write succeeds); returns the buffer's allocation afterwards and
+/// that of a writer that sent nothing.
+fn writer_allocation<E>(
+    capacity: usize,
+    encoder: impl Fn() -> E,
+    frames: &[Vec<u8>],
+) -> (usize, usize)
+where
+    E: for<'a> Encoder<&'a [u8], Error = FrameError>,
+{
+    let fresh = FrameWriter::with_capacity(capacity, Vec::new(), encoder())
+        .into_parts()
+        .2;
+    let mut out = FrameWriter::with_capacity(capacity, Vec::new(), encoder());
+    for frame in frames {
+        out.send(&frame[..]).unwrap();
+        assert!(
+            out.buffer().len() < capacity.max(1),
+            "{} bytes buffered",
+            out.buffer().len()
+        );
+    }
+    (out.into_parts().2.capacity(), fresh.capacity())
+}
+
 /// The buffer filling up inside `send` (the write-out of the fast path),
 /// against a writer that takes a few bytes, is interrupted, then would
 /// block: `send` reports the `WouldBlock` with the frame buffered, keeps
@@ -536,6 +562,29 @@ proptest! {
             prop_assert!(tries <= 40);
         }
         prop_assert_eq!(out.into_inner().unwrap().written, encode_all(&frames));
+    }
+
+    /// While writes succeed, the buffer's allocation never grows, whatever
+    /// the frame sizes: the head of a frame that does not fit any more is
+    /// appended within the room the buffer keeps for it (16 bytes and an
+    /// 11-byte frame, then a 2-byte one, once doubled it). The codecs: a
+    /// 4-byte field, a varint, the longest head the room is for (a 54-byte
+    /// offset before a varint), a line ending.
+    #[test]
+    fn writer_allocation_never_grows_while_writes_succeed(
+        frames in prop::collection::vec(prop::collection::vec(b'a'..=b'z', 0..300), 0..40),
+        capacity in 1usize..300,
+    ) {
+        let varint = || LengthPrefix::builder().varint().build();
+        let offset = || LengthPrefix::builder().length_field_offset(54).varint().build();
+        for (after, fresh) in [
+            writer_allocation(capacity, LengthPrefix::new, &frames),
+            writer_allocation(capacity, varint, &frames),
+            writer_allocation(capacity, offset, &frames),
+            writer_allocation(capacity, Lines::new, &frames),
+        ] {
+            prop_assert_eq!(after, fresh);
+        }
     }
 
     /// Reads that come back short, interrupted, or timed out: after the

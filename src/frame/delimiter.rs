@@ -37,8 +37,9 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 /// The search resumes where it stopped: bytes already searched are not
 /// searched again (except the last delimiter-length-minus-one bytes, which
 /// may begin a delimiter), so decoding costs time linear in the input
-/// however it is chunked. A single one-byte delimiter is searched with
-/// `memchr`, two or three with `memchr2` / `memchr3`, longer delimiters with
+/// however it is chunked. A single one-byte delimiter is searched as
+/// [`Lines`](super::Lines) searches for `\n` (a 128-byte window, then
+/// `memchr`), two or three with `memchr2` / `memchr3`, longer delimiters with
 /// `memchr::memmem` finders built once, at construction. With several
 /// delimiters of mixed lengths, the one that matched last is searched first
 /// and the others only up to its match, so a delimiter that never comes does

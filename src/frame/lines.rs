@@ -27,8 +27,10 @@ type Result<T, E = FrameError> = std::result::Result<T, E>;
 /// is an ordinary byte. In CRLF mode ([`Lines::crlf`]) only `\r\n` ends a
 /// line and a bare `\n` is an ordinary byte, as in HTTP/1.1, SMTP or Redis.
 ///
-/// The search is `memchr` for `\n` and resumes where it stopped, so decoding
-/// costs time linear in the input however it is chunked.
+/// The search for `\n` compares the next 128 bytes at once (SSE2, or AVX2
+/// where the CPU has it), then goes on with `memchr`, and resumes where it
+/// stopped, so decoding costs time linear in the input however it is
+/// chunked.
 ///
 /// # Maximum line length
 ///

@@ -9,6 +9,14 @@ use bytes::{Buf, BytesMut};
 use super::Encoder;
 use crate::{writen, writen_vectored};
 
+/// Room past `capacity` in the buffer's allocation for the head of the
+/// frame being sent: `encode_parts` appends the head before `send` checks
+/// whether the frame fits, so without it a head that does not fit would
+/// grow the allocation (`bytes` doubles it). 64 bytes hold every
+/// `LengthPrefix` head but those behind a `length_field_offset` over 54
+/// bytes (an offset plus a varint of at most 10 bytes).
+const HEAD_ROOM: usize = 64;
+
 /// Encoded frames not yet written, and the scratch tail of a large frame.
 #[derive(Debug)]
 pub(crate) struct WriteBuf {
@@ -18,12 +26,12 @@ pub(crate) struct WriteBuf {
 }
 
 impl WriteBuf {
-    /// A buffer of `capacity` bytes (at least 1); payloads of `capacity`
-    /// bytes or more bypass it.
+    /// A buffer of `capacity` bytes (at least 1), allocated with
+    /// [`HEAD_ROOM`] more; payloads of `capacity` bytes or more bypass it.
     pub(crate) fn new(capacity: usize) -> WriteBuf {
         let capacity = capacity.max(1);
         WriteBuf {
-            buf: BytesMut::with_capacity(capacity),
+            buf: BytesMut::with_capacity(capacity.saturating_add(HEAD_ROOM)),
             tail: BytesMut::new(),
             capacity,
         }
@@ -68,7 +76,8 @@ impl WriteBuf {
         match encoder.encode_parts(&item, &mut self.buf, &mut self.tail) {
             // A large payload, or a frame that would overflow the buffer:
             // the buffered frames and this one go out together, so the
-            // buffer never grows past `capacity` (growing it would copy
+            // buffer never holds more than `capacity` bytes and a head,
+            // and its allocation never grows (growing it would copy
             // everything buffered, and `bytes` would copy it back to the
             // front again later).
             Ok(Some(payload))

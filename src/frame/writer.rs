@@ -25,12 +25,15 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// goes out that way, nor when its payload is at least `capacity` bytes
 /// (a large frame): buffered bytes, the frame's head, its payload and its
 /// tail go out together in one vectored write (`writev`), continued as
-/// needed when the OS takes only part of it. So the buffer never grows
-/// past `capacity` while writes succeed; a failed write leaves in it the
-/// bytes not taken, the rest of the frame being sent among them (see
-/// below), until a later write takes them. Any plain encoder works too;
-/// its frames go through the buffer, which is written out once it holds
-/// `capacity` bytes.
+/// needed when the OS takes only part of it. So while writes succeed the
+/// buffer holds at most `capacity` bytes, and its allocation, `capacity`
+/// plus 64 bytes of room for the head of the frame being sent, never grows
+/// (for every built-in codec: only a [`LengthPrefix`](super::LengthPrefix)
+/// with a `length_field_offset` over 54 bytes has a longer head). A
+/// failed write leaves in it the bytes not taken, the rest of the frame
+/// being sent among them (see below), until a later write takes them. Any
+/// plain encoder works too; its frames go through the buffer, which is
+/// written out once it holds `capacity` bytes.
 ///
 /// [`Interrupted`](std::io::ErrorKind::Interrupted) is retried; a write of 0
 /// bytes is [`WriteZero`](std::io::ErrorKind::WriteZero). When a write fails,
