@@ -75,6 +75,8 @@ tput("`Lines` `decode_slices` in place, 1..127 B lines", "lines_decode/rionet_Li
      "lines_decode/memchr_count", "memchr count", "≥ 50%")
 tput("`Lines` decode borrowed, 1..127 B lines", "lines_decode/rionet_Lines_borrowed",
      "lines_decode/tokio_util_LinesCodec", "`LinesCodec`", "≥ 1×")
+tput("`Lines` decode borrowed, 1..127 B lines", "lines_decode/rionet_Lines_borrowed",
+     "lines_decode/feed_memchr_count", "memchr count of the same chunked copy", "")
 tput("`Delimited` any of `,;\\n`", "delimiter_decode_any_of_3/rionet_Delimited",
      "delimiter_decode_any_of_3/tokio_util_AnyDelimiterCodec",
      "`AnyDelimiterCodec`", "≥ 1×")

@@ -1,7 +1,8 @@
 //! Lines and delimiter decode over ~64 MiB of lines 1..=127 bytes long:
 //! rionet next to tokio-util `LinesCodec` and `AnyDelimiterCodec`, and the
-//! physical-limit row: memchr counting the delimiters of the same bytes,
-//! which is all a framer must do before it hands out frames.
+//! physical-limit rows: memchr counting the delimiters of the same bytes,
+//! which is all a framer must do before it hands out frames, and, for the
+//! decoders fed in chunks, the same count over the same chunked copy.
 
 use std::hint::black_box;
 
@@ -61,6 +62,28 @@ fn memchr_limit(
     count: impl Fn(&[u8]) -> usize,
 ) {
     group.bench_function(name, |b| b.iter(|| black_box(count(black_box(input)))));
+}
+
+/// The limit row of the fed rows: `input` fed exactly as [`feed`] feeds a
+/// decoder, `count` finding each chunk's delimiters in the buffer, and no
+/// frames: the copy into the buffer that a reader cannot avoid, plus the
+/// search.
+fn feed_memchr_limit(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    input: &[u8],
+    count: impl Fn(&[u8]) -> usize,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let mut found = 0;
+            feed(input, |buf| {
+                found += count(buf);
+                buf.clear();
+            });
+            black_box(found)
+        })
+    });
 }
 
 /// Benches a rionet decoder made by `make` over `input`, in the group.
@@ -223,6 +246,9 @@ fn bench_lines_decode(c: &mut Criterion) {
         AnyDelimiterCodec::new(b"\n".to_vec(), b"\n".to_vec())
     });
     memchr_limit(&mut group, "memchr_count", &input, |bytes| {
+        memchr::memchr_iter(b'\n', bytes).count()
+    });
+    feed_memchr_limit(&mut group, "feed_memchr_count", &input, |bytes| {
         memchr::memchr_iter(b'\n', bytes).count()
     });
     group.finish();
