@@ -731,16 +731,47 @@ fn line_input() -> impl Strategy<Value = Vec<u8>> {
     )
 }
 
+/// Up to 3000 bytes of lines for buffers and limits past the 128-byte
+/// window the line search compares at once: many lines a window (its later
+/// `\n`s handed to the next lines without a search), or lines of 60 bytes
+/// on average, some over the window and over the maximum.
+fn window_input() -> impl Strategy<Value = Vec<u8>> {
+    let dense = prop_oneof![8 => b'a'..=b'e', 1 => Just(b'\n'), 1 => any::<u8>()];
+    let sparse = prop_oneof![60 => b'a'..=b'e', 1 => Just(b'\n'), 1 => any::<u8>()];
+    prop_oneof![
+        prop::collection::vec(dense, 0..3000),
+        prop::collection::vec(sparse, 0..3000),
+    ]
+}
+
+/// `(input, cuts, capacity, max)`: `line_input` read through buffers of
+/// fewer than `small.0` bytes with maxima under `small.1`, or
+/// `window_input` through buffers of 128 to 700 bytes with maxima of 100
+/// to 400.
+fn sizes(small: (usize, usize)) -> impl Strategy<Value = (Vec<u8>, Vec<usize>, usize, usize)> {
+    prop_oneof![
+        (
+            line_input(),
+            prop::collection::vec(0usize..300, 0..20),
+            1..small.0,
+            1..small.1
+        ),
+        (
+            window_input(),
+            prop::collection::vec(0usize..3000, 0..20),
+            128usize..700,
+            100usize..400
+        ),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
     fn lines_match_the_model(
-        input in line_input(),
-        cuts in prop::collection::vec(0usize..300, 0..20),
+        (input, cuts, capacity, max) in sizes((40, 60)),
         blocks in prop::collection::vec(0usize..20, 0..4),
-        capacity in 1usize..40,
-        max in 1usize..60,
         truncate: bool,
         zero_copy: bool,
     ) {
@@ -768,10 +799,8 @@ proptest! {
 
     #[test]
     fn readnb_and_lines_interleave_like_the_model(
-        input in line_input(),
-        cuts in prop::collection::vec(0usize..300, 0..20),
-        ops in prop::collection::vec(prop::option::of(0usize..50), 1..30),
-        capacity in 1usize..40,
+        (input, cuts, capacity, _) in sizes((40, 2)),
+        ops in prop::collection::vec(prop::option::of(0usize..50), 1..60),
     ) {
         // Some(n): readnb of n bytes; None: a line read (no limit hit).
         let (reader, _) = script(&input, &cuts, &[]);
@@ -910,12 +939,9 @@ proptest! {
     /// what is left unread is handed back by `into_parts`.
     #[test]
     fn any_mix_of_reads_loses_and_duplicates_nothing(
-        input in line_input(),
-        cuts in prop::collection::vec(0usize..300, 0..20),
+        (input, cuts, capacity, max) in sizes((20, 30)),
         blocks in prop::collection::vec(0usize..20, 0..6),
-        ops in prop::collection::vec(op(), 1..40),
-        capacity in 1usize..20,
-        max in 1usize..30,
+        ops in prop::collection::vec(op(), 1..60),
         truncate: bool,
     ) {
         let policy = if truncate { LinePolicy::Truncate } else { LinePolicy::Error };

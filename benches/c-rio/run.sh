@@ -3,13 +3,14 @@
 # rionet's readlineb / read_line_slice and std's read_until, all with 8 KiB
 # buffers, over the same 256 MiB file of lines 1..=127 bytes on tmpfs; then
 # read_line_slice against read_until again with 64 KiB buffers for both.
-# Each reader runs RUNS times (default 3); the best time counts.
+# Every reader runs once a round, for RUNS rounds (default 5); its best time
+# counts.
 #
 # Usage: benches/c-rio/run.sh            (from anywhere in the repository)
 #        RUNS=5 MIB=64 benches/c-rio/run.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 mib=${MIB:-256}
 dir=${TMPDIR_SHM:-/dev/shm}
 work=$(mktemp -d "$dir/rionet-c-rio.XXXXXX")
@@ -23,28 +24,36 @@ rust="$root/target/release/examples/rio_file"
 bytes=$(stat -c %s "$work/lines.txt")
 expect="$(wc -l <"$work/lines.txt") $bytes"
 
-# best TIME over $runs runs of "$@" (each prints "lines bytes seconds");
-# checks that every reader saw every line and byte of the file.
-best() {
-    local t best_t="" out
-    for _ in $(seq "$runs"); do
-        out=$("$@")
-        read -r l b t <<<"$out"
-        if [[ "$l $b" != "$expect" ]]; then
-            echo "$* saw $l lines $b bytes, expected $expect" >&2
-            exit 1
-        fi
-        if [[ -z $best_t ]] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; fi
-    done
-    echo "$best_t"
+# Runs one reader once; it prints "lines bytes seconds".
+run_reader() {
+    case $1 in
+        c) "$work/rio" "$work/lines.txt" ;;
+        readlineb) "$rust" readlineb "$work/lines.txt" ;;
+        slice) "$rust" read_line_slice "$work/lines.txt" ;;
+        std) "$rust" std_read_until "$work/lines.txt" ;;
+        slice64) "$rust" read_line_slice "$work/lines.txt" 64 ;;
+        std64) "$rust" std_read_until "$work/lines.txt" 64 ;;
+    esac
 }
 
-c=$(best "$work/rio" "$work/lines.txt")
-readlineb=$(best "$rust" readlineb "$work/lines.txt")
-slice=$(best "$rust" read_line_slice "$work/lines.txt")
-std=$(best "$rust" std_read_until "$work/lines.txt")
-slice64=$(best "$rust" read_line_slice "$work/lines.txt" 64)
-std64=$(best "$rust" std_read_until "$work/lines.txt" 64)
+# Each reader's best time over $runs rounds; a round runs every reader once,
+# so a slow spell of the shared machine hits every reader alike rather than
+# all the runs of one. Checks that every reader saw every line and byte.
+declare -A best
+for _ in $(seq "$runs"); do
+    for name in c readlineb slice std slice64 std64; do
+        read -r l b t <<<"$(run_reader "$name")"
+        if [[ "$l $b" != "$expect" ]]; then
+            echo "reader $name saw $l lines $b bytes, expected $expect" >&2
+            exit 1
+        fi
+        if [[ -z ${best[$name]:-} ]] || awk "BEGIN{exit !($t < ${best[$name]})}"; then
+            best[$name]=$t
+        fi
+    done
+done
+c=${best[c]} readlineb=${best[readlineb]} slice=${best[slice]} std=${best[std]}
+slice64=${best[slice64]} std64=${best[std64]}
 
 awk -v c="$c" -v r="$readlineb" -v s="$slice" -v u="$std" -v s64="$slice64" -v u64="$std64" -v n="$bytes" 'BEGIN {
     printf "%-28s %10s %10s  %s\n", "reader (8 KiB buffer)", "seconds", "MiB/s", "ratio"

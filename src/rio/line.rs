@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::buffer::Buffer;
 use super::error::RioError;
-use super::scan::ByteFinder;
+use super::scan::{ByteFinder, WINDOW};
 
 /// What a [`RioReader`](crate::RioReader) does with a line longer than its maximum line length.
 ///
@@ -86,8 +86,12 @@ pub(super) struct LineScanner {
     max_line: usize,
     policy: LinePolicy,
     /// How many buffered bytes from the front are known to hold no `\n`
-    /// (the scan resumes there).
+    /// but those in `ahead` (the scan resumes there).
     scanned: usize,
+    /// The `\n`s the last window found after the line it ended: bit `i` is
+    /// one at `scanned - WINDOW + i`, so the next lines take them without a
+    /// search. Zero whenever the slow path runs.
+    ahead: u128,
     /// A discard in progress, or the length of a truncated line.
     state: LineState,
     /// The kept head of a truncated line (`LinePolicy::Truncate`).
@@ -102,6 +106,7 @@ impl LineScanner {
             max_line,
             policy: LinePolicy::Error,
             scanned: 0,
+            ahead: 0,
             state: LineState::Clean,
             held: Vec::new(),
             newline: ByteFinder::new(b'\n'),
@@ -115,7 +120,14 @@ impl LineScanner {
     /// Sets the maximum (at least 1, the caller checks); the scan restarts.
     pub(super) fn set_max_line(&mut self, max: usize) {
         self.max_line = max;
+        self.restart_scan();
+    }
+
+    /// Forgets what the scan knows: the next line read searches the
+    /// buffered bytes from the front.
+    fn restart_scan(&mut self) {
         self.scanned = 0;
+        self.ahead = 0;
     }
 
     pub(super) fn policy(&self) -> LinePolicy {
@@ -154,6 +166,9 @@ impl LineScanner {
     /// pending discard stays pending (the buffer is empty while it is).
     #[inline]
     pub(super) fn consumed(&mut self, n: usize) {
+        if self.ahead != 0 {
+            self.restart_scan();
+        }
         self.scanned = self.scanned.saturating_sub(n);
         if let LineState::Truncated(_) = self.state {
             self.state = LineState::Clean;
@@ -206,10 +221,10 @@ impl LineScanner {
         buf: &'a mut Buffer,
         inner: &mut R,
     ) -> Result<&'a [u8], RioError> {
-        let found = match self.buffered_line(buf) {
-            Some(len) => Next::Line(len),
-            None => self.next_line_slow(buf, inner)?,
-        };
+        if let Some(len) = self.buffered_line(buf) {
+            return Ok(buf.take(len));
+        }
+        let found = self.next_line_slow(buf, inner)?;
         Ok(match found {
             Next::Line(len) => {
                 self.scanned = 0;
@@ -221,16 +236,42 @@ impl LineScanner {
     }
 
     /// The fast path: the length of the next line if it is already
-    /// buffered whole (and within `max_line`).
+    /// buffered whole (and within `max_line`), the scan state moved past
+    /// it (the caller consumes it). A window's `\n`s after the first wait
+    /// in `ahead` for the next lines, so lines shorter than the window
+    /// mostly cost a bit test, not a search; `None` leaves `ahead` clear.
     #[inline(always)]
-    fn buffered_line(&self, buf: &Buffer) -> Option<usize> {
+    fn buffered_line(&mut self, buf: &Buffer) -> Option<usize> {
         if self.state != LineState::Clean {
             return None;
         }
         let hay = buf.buffer();
-        let end = hay.len().min(self.max_line);
-        let i = self.newline.find(hay.get(self.scanned..end)?)?;
-        Some(self.scanned + i + 1)
+        // The `\n`, and the end of the bytes searched for it.
+        let (newline, searched) = if self.ahead != 0 {
+            let newline = self.scanned + self.ahead.trailing_zeros() as usize - WINDOW;
+            self.ahead &= self.ahead - 1;
+            (newline, self.scanned)
+        } else {
+            let end = hay.len().min(self.max_line);
+            let from = self.scanned;
+            match self.newline.window(hay.get(from..end)?) {
+                Some(hits) if hits != 0 => {
+                    self.ahead = hits & (hits - 1);
+                    (from + hits.trailing_zeros() as usize, from + WINDOW)
+                }
+                Some(_) => {
+                    let far = self.newline.find_far(&hay[from + WINDOW..end])?;
+                    (from + WINDOW + far, from + WINDOW + far + 1)
+                }
+                None => {
+                    let i = self.newline.find(&hay[from..end])?;
+                    (from + i, from + i + 1)
+                }
+            }
+        };
+        let len = newline + 1;
+        self.scanned = searched - len;
+        Some(len)
     }
 
     /// Reads until a line is complete, the stream ends, or the line turns
@@ -241,6 +282,10 @@ impl LineScanner {
         buf: &mut Buffer,
         inner: &mut R,
     ) -> Result<Next, RioError> {
+        debug_assert_eq!(
+            self.ahead, 0,
+            "the fast path hands out the window's lines first"
+        );
         match self.state {
             LineState::Skipping(skipping) => return self.report(buf, inner, skipping),
             LineState::Truncated(_) => self.state = LineState::Clean,
