@@ -106,9 +106,18 @@ fn check_line(got: Result<Vec<u8>, RioError>, truncated: Option<u64>, want: Line
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
-    let capacity = input.range(1, 64);
+    // Buffers and limits under the 128-byte window the line search
+    // compares at once, or past it, where a window's later `\n`s serve the
+    // next lines.
+    let wide = input.bool();
+    let capacity = if wide {
+        input.range(128, 1024)
+    } else {
+        input.range(1, 64)
+    };
     let max_line = match input.u8() % 4 {
         0 => 64 * 1024,
+        1 if wide => input.range(100, 400),
         _ => input.range(1, 80),
     };
     let truncate = input.bool();
