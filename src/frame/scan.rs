@@ -687,46 +687,31 @@ impl Scanner {
     /// the consumed bytes. `None` leaves `at.ahead` clear and `at.resume`
     /// where [`step`](Scanner::step) must search from.
     ///
-    /// A window search finds every delimiter in the next [`WINDOW`] bytes
-    /// at once; the ones after the first wait in `at.ahead`, and the next
-    /// frames take them from there, each window's bytes examined once. So
-    /// lines shorter than the window mostly cost a bit test, not a search.
+    /// The search is [`ByteFinder::next_hit`], the one `RioReader`'s line
+    /// reads use too: a window finds every delimiter in the next
+    /// [`WINDOW`] bytes at once, the ones after the first wait in
+    /// `at.ahead` for the next frames, so lines shorter than the window
+    /// mostly cost a bit test, not a search.
     #[inline(always)]
     fn find_fast(&mut self, src: &[u8], at: &mut Cursor) -> Option<(usize, usize)> {
         let (finder, newline) = self.fast_finder()?;
-        // The delimiter, the end of the bytes searched for it, and the
-        // delimiters found after it in those bytes.
-        let (delimiter, searched, ahead) = if at.ahead != 0 {
-            let delimiter = at.resume + at.ahead.trailing_zeros() as usize - WINDOW;
-            if delimiter >= src.len() {
+        let mut ahead = at.ahead;
+        let (delimiter, searched) = if ahead != 0 {
+            let found = finder.next_hit(src, at.resume, &mut ahead)?;
+            if found.0 >= src.len() {
                 // Only a caller that broke the contract (the buffer
                 // shrank) gets here: search it all again.
                 *at = Cursor::default();
                 return None;
             }
-            (delimiter, at.resume, at.ahead & (at.ahead - 1))
+            found
         } else {
+            // A frame's delimiter is searched for up to `max + 1` bytes on.
             let limit = src.len().min(self.max.saturating_add(1));
             let from = at.resume.min(limit);
-            match finder.window(&src[from..limit]) {
-                Some(hits) if hits != 0 => {
-                    self.work += WINDOW as u64;
-                    let delimiter = from + hits.trailing_zeros() as usize;
-                    (delimiter, from + WINDOW, hits & (hits - 1))
-                }
-                Some(_) => {
-                    // A long frame: no delimiter in the window.
-                    let far = finder.find_far(&src[from + WINDOW..limit])?;
-                    let delimiter = from + WINDOW + far;
-                    self.work += (delimiter + 1 - from) as u64;
-                    (delimiter, delimiter + 1, 0)
-                }
-                None => {
-                    let delimiter = from + finder.find(&src[from..limit])?;
-                    self.work += (delimiter + 1 - from) as u64;
-                    (delimiter, delimiter + 1, 0)
-                }
-            }
+            let found = finder.next_hit(&src[..limit], from, &mut ahead)?;
+            self.work += (found.1 - from) as u64;
+            found
         };
         let end = delimiter + 1;
         let start = match delimiter.checked_sub(1) {

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use super::buffer::Buffer;
 use super::error::RioError;
-use super::scan::{ByteFinder, WINDOW};
+use super::scan::ByteFinder;
 
 /// What a [`RioReader`](crate::RioReader) does with a line longer than its maximum line length.
 ///
@@ -237,38 +237,19 @@ impl LineScanner {
 
     /// The fast path: the length of the next line if it is already
     /// buffered whole (and within `max_line`), the scan state moved past
-    /// it (the caller consumes it). A window's `\n`s after the first wait
-    /// in `ahead` for the next lines, so lines shorter than the window
-    /// mostly cost a bit test, not a search; `None` leaves `ahead` clear.
+    /// it (the caller consumes it): [`ByteFinder::next_hit`], the framing
+    /// scanner's search, with a window's later `\n`s kept in `ahead` for
+    /// the next lines; `None` leaves `ahead` clear.
     #[inline(always)]
     fn buffered_line(&mut self, buf: &Buffer) -> Option<usize> {
         if self.state != LineState::Clean {
             return None;
         }
         let hay = buf.buffer();
-        // The `\n`, and the end of the bytes searched for it.
-        let (newline, searched) = if self.ahead != 0 {
-            let newline = self.scanned + self.ahead.trailing_zeros() as usize - WINDOW;
-            self.ahead &= self.ahead - 1;
-            (newline, self.scanned)
-        } else {
-            let end = hay.len().min(self.max_line);
-            let from = self.scanned;
-            match self.newline.window(hay.get(from..end)?) {
-                Some(hits) if hits != 0 => {
-                    self.ahead = hits & (hits - 1);
-                    (from + hits.trailing_zeros() as usize, from + WINDOW)
-                }
-                Some(_) => {
-                    let far = self.newline.find_far(&hay[from + WINDOW..end])?;
-                    (from + WINDOW + far, from + WINDOW + far + 1)
-                }
-                None => {
-                    let i = self.newline.find(&hay[from..end])?;
-                    (from + i, from + i + 1)
-                }
-            }
-        };
+        let end = hay.len().min(self.max_line);
+        let (newline, searched) =
+            self.newline
+                .next_hit(&hay[..end], self.scanned, &mut self.ahead)?;
         let len = newline + 1;
         self.scanned = searched - len;
         Some(len)

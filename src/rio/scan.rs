@@ -110,6 +110,46 @@ impl ByteFinder {
         }
     }
 
+    /// The next `byte` at or after `from` in `haystack`, for a search that
+    /// resumes frame after frame: `ahead` holds the hits a window found
+    /// before and did not hand out yet (bit `i` is one at
+    /// `from - WINDOW + i`). Returns the byte's index and where the search
+    /// for the next one resumes, and leaves in `ahead` the later hits of
+    /// the window that found it; so lines shorter than the window mostly
+    /// cost a bit test, not a search, and each window's bytes are compared
+    /// once. `None`: no `byte` in `haystack[from..]`, `ahead` zero.
+    ///
+    /// A hit taken from `ahead` is not checked against `haystack`: the
+    /// caller keeps the bytes it was found in.
+    #[inline(always)]
+    pub(crate) fn next_hit(
+        &self,
+        haystack: &[u8],
+        from: usize,
+        ahead: &mut u128,
+    ) -> Option<(usize, usize)> {
+        if *ahead != 0 {
+            let hit = from + ahead.trailing_zeros() as usize - WINDOW;
+            *ahead &= *ahead - 1;
+            return Some((hit, from));
+        }
+        let rest = haystack.get(from..)?;
+        match self.window(rest) {
+            Some(hits) if hits != 0 => {
+                *ahead = hits & (hits - 1);
+                Some((from + hits.trailing_zeros() as usize, from + WINDOW))
+            }
+            Some(_) => {
+                let hit = from + WINDOW + self.find_far(&rest[WINDOW..])?;
+                Some((hit, hit + 1))
+            }
+            None => {
+                let hit = from + self.find(rest)?;
+                Some((hit, hit + 1))
+            }
+        }
+    }
+
     /// The index of the first `byte` in `haystack`, by memchr: what
     /// [`find`](ByteFinder::find) does past a window without a hit.
     #[inline(always)]
