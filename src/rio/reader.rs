@@ -254,9 +254,7 @@ impl<R: Read> RioReader<R> {
     ///   call can be repeated.
     #[inline]
     pub fn readlineb(&mut self, line: &mut Vec<u8>) -> Result<usize, RioError> {
-        let slice = self.lines.next_line(&mut self.buf, &mut self.inner)?;
-        line.extend_from_slice(slice);
-        Ok(slice.len())
+        self.lines.append_line(&mut self.buf, &mut self.inner, line)
     }
 
     /// Returns the next line, its `\n` included, borrowed from the internal
