@@ -229,7 +229,9 @@ impl<R: Read> RioReader<R> {
     ///   ([`buffer`](RioReader::buffer) shows it) and the next call
     ///   resumes it; nothing is lost. An over-long line cut mid-discard is
     ///   not buffered: [`discarding`](RioReader::discarding) counts the
-    ///   bytes it dropped.
+    ///   bytes it dropped;
+    /// - a line of up to 128 bytes is appended as one 128-byte copy, then
+    ///   truncated: `line` may gain up to that much spare capacity.
     ///
     /// # Examples
     ///
