@@ -224,6 +224,40 @@ impl LineScanner {
         if let Some(len) = self.buffered_line(buf) {
             return Ok(buf.take(len));
         }
+        self.unbuffered_line(buf, inner)
+    }
+
+    /// [`next_line`](LineScanner::next_line), the line appended to `dst`;
+    /// returns its length. A line found buffered is appended by
+    /// [`Buffer::take_into`].
+    ///
+    /// # Errors
+    ///
+    /// As [`next_line`](LineScanner::next_line).
+    #[inline(always)]
+    pub(super) fn append_line<R: Read + ?Sized>(
+        &mut self,
+        buf: &mut Buffer,
+        inner: &mut R,
+        dst: &mut Vec<u8>,
+    ) -> Result<usize, RioError> {
+        if let Some(len) = self.buffered_line(buf) {
+            buf.take_into(len, dst);
+            return Ok(len);
+        }
+        let line = self.unbuffered_line(buf, inner)?;
+        dst.extend_from_slice(line);
+        Ok(line.len())
+    }
+
+    /// [`next_line`](LineScanner::next_line) once the fast path found no
+    /// whole line buffered.
+    #[inline]
+    fn unbuffered_line<'a, R: Read + ?Sized>(
+        &'a mut self,
+        buf: &'a mut Buffer,
+        inner: &mut R,
+    ) -> Result<&'a [u8], RioError> {
         let found = self.next_line_slow(buf, inner)?;
         Ok(match found {
             Next::Line(len) => {

@@ -229,7 +229,9 @@ impl<R: Read> RioReader<R> {
     ///   ([`buffer`](RioReader::buffer) shows it) and the next call
     ///   resumes it; nothing is lost. An over-long line cut mid-discard is
     ///   not buffered: [`discarding`](RioReader::discarding) counts the
-    ///   bytes it dropped.
+    ///   bytes it dropped;
+    /// - a line of up to 128 bytes is appended as one 128-byte copy, then
+    ///   truncated: `line` may gain up to that much spare capacity.
     ///
     /// # Examples
     ///
@@ -254,9 +256,7 @@ impl<R: Read> RioReader<R> {
     ///   call can be repeated.
     #[inline]
     pub fn readlineb(&mut self, line: &mut Vec<u8>) -> Result<usize, RioError> {
-        let slice = self.lines.next_line(&mut self.buf, &mut self.inner)?;
-        line.extend_from_slice(slice);
-        Ok(slice.len())
+        self.lines.append_line(&mut self.buf, &mut self.inner, line)
     }
 
     /// Returns the next line, its `\n` included, borrowed from the internal
