@@ -714,10 +714,7 @@ impl Scanner {
                 // No delimiter up to `limit`: `step` goes on from there
                 // rather than search these bytes again.
                 self.work += (limit - from) as u64;
-                *at = Cursor {
-                    resume: limit,
-                    ahead: 0,
-                };
+                at.resume = limit;
                 return None;
             };
             self.work += (found.1 - from) as u64;
