@@ -323,9 +323,7 @@ impl LengthPrefix {
     /// # Ok::<(), rionet::frame::FrameError>(())
     /// ```
     pub fn builder() -> LengthPrefixBuilder {
-        LengthPrefixBuilder {
-            layout: Layout::default(),
-        }
+        LengthPrefixBuilder::new()
     }
 
     /// The maximum length of a decoded frame (what the decoder hands back).
@@ -337,6 +335,19 @@ impl LengthPrefix {
     /// ```
     pub fn max_frame_len(&self) -> usize {
         self.layout.max_frame_len
+    }
+
+    /// What the decoder does with a frame over the maximum.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rionet::frame::{LengthPrefix, Oversize};
+    ///
+    /// assert_eq!(LengthPrefix::new().oversize(), Oversize::Error);
+    /// ```
+    pub fn oversize(&self) -> Oversize {
+        self.layout.oversize
     }
 
     /// How many oversized frames were skipped under [`Oversize::Skip`],
@@ -422,7 +433,28 @@ impl Default for LengthPrefix {
     }
 }
 
+impl Default for LengthPrefixBuilder {
+    fn default() -> Self {
+        LengthPrefixBuilder::new()
+    }
+}
+
 impl LengthPrefixBuilder {
+    /// A builder with the defaults listed on [`LengthPrefix::builder`]
+    /// (which is the same as this).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let codec = rionet::frame::LengthPrefixBuilder::new().field_len(2).build();
+    /// assert_eq!(codec.max_frame_len(), 8 << 20);
+    /// ```
+    pub fn new() -> LengthPrefixBuilder {
+        LengthPrefixBuilder {
+            layout: Layout::default(),
+        }
+    }
+
     /// A length field of `n` bytes (1 to 8), in the byte order set by
     /// [`big_endian`](Self::big_endian) / [`little_endian`](Self::little_endian).
     /// Default 4. Replaces [`varint`](Self::varint).

@@ -27,8 +27,9 @@ type Result<T, E = FrameError> = std::result::Result<T, E>;
 /// is an ordinary byte. In CRLF mode ([`Lines::crlf`]) only `\r\n` ends a
 /// line and a bare `\n` is an ordinary byte, as in HTTP/1.1, SMTP or Redis.
 ///
-/// The search for `\n` compares the next 128 bytes at once (SSE2, or AVX2
-/// where the CPU has it), then goes on with `memchr`, and resumes where it
+/// In the default mode the search for `\n` compares the next 128 bytes at
+/// once (SSE2, or AVX2 where the CPU has it), then goes on with `memchr`;
+/// in CRLF mode it is `memchr` alone. Either way it resumes where it
 /// stopped, so decoding costs time linear in the input however it is
 /// chunked.
 ///

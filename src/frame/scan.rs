@@ -685,7 +685,8 @@ impl Scanner {
     /// caller: `(frame length, bytes consumed)` of the frame at the front of
     /// `src`, with `at` moved to the next call's buffer, which starts after
     /// the consumed bytes. `None` leaves `at.ahead` clear and `at.resume`
-    /// where [`step`](Scanner::step) must search from.
+    /// where [`step`](Scanner::step) must search from: past the bytes this
+    /// search examined and found no delimiter in.
     ///
     /// The search is [`ByteFinder::next_hit`], the one `RioReader`'s line
     /// reads use too: a window finds every delimiter in the next
@@ -709,7 +710,13 @@ impl Scanner {
             // A frame's delimiter is searched for up to `max + 1` bytes on.
             let limit = src.len().min(self.max.saturating_add(1));
             let from = at.resume.min(limit);
-            let found = finder.next_hit(&src[..limit], from, &mut ahead)?;
+            let Some(found) = finder.next_hit(&src[..limit], from, &mut ahead) else {
+                // No delimiter up to `limit`: `step` goes on from there
+                // rather than search these bytes again.
+                self.work += (limit - from) as u64;
+                at.resume = limit;
+                return None;
+            };
             self.work += (found.1 - from) as u64;
             found
         };

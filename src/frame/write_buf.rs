@@ -14,7 +14,9 @@ use crate::{writen, writen_vectored};
 /// whether the frame fits, so without it a head that does not fit would
 /// grow the allocation (`bytes` doubles it). 64 bytes hold every
 /// `LengthPrefix` head but those behind a `length_field_offset` over 54
-/// bytes (an offset plus a varint of at most 10 bytes).
+/// bytes (an offset plus a varint of at most 10 bytes) and those of a
+/// `strip` over 64 bytes (a head is as long as the larger of the header and
+/// the strip).
 const HEAD_ROOM: usize = 64;
 
 /// Encoded frames not yet written, and the scratch tail of a large frame.

@@ -281,9 +281,15 @@ impl LineScanner {
         }
         let hay = buf.buffer();
         let end = hay.len().min(self.max_line);
-        let (newline, searched) =
+        let Some((newline, searched)) =
             self.newline
-                .next_hit(&hay[..end], self.scanned, &mut self.ahead)?;
+                .next_hit(&hay[..end], self.scanned, &mut self.ahead)
+        else {
+            // No `\n` in the first `end` bytes: the slow path goes on
+            // from there rather than search them again.
+            self.scanned = self.scanned.max(end);
+            return None;
+        };
         let len = newline + 1;
         self.scanned = searched - len;
         Some(len)

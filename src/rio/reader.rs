@@ -230,8 +230,9 @@ impl<R: Read> RioReader<R> {
     ///   resumes it; nothing is lost. An over-long line cut mid-discard is
     ///   not buffered: [`discarding`](RioReader::discarding) counts the
     ///   bytes it dropped;
-    /// - a line of up to 128 bytes is appended as one 128-byte copy, then
-    ///   truncated: `line` may gain up to that much spare capacity.
+    /// - a line of up to 128 bytes found whole in the buffer, with 128
+    ///   bytes of buffer from its start, is appended as one 128-byte copy,
+    ///   then truncated: `line` may gain up to that much spare capacity.
     ///
     /// # Examples
     ///
