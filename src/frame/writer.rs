@@ -31,9 +31,8 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 /// (for every built-in codec: only a [`LengthPrefix`](super::LengthPrefix)
 /// with a `length_field_offset` over 54 bytes, or a `strip` over 64 bytes
 /// whose stripped body bytes the encoder writes back as zeros, has a longer
-/// head). A
-/// failed write leaves in it the bytes not taken, the rest of the frame
-/// being sent among them (see below), until a later write takes them. Any
+/// head). A failed write leaves in it the bytes not taken, the rest of the
+/// frame being sent among them (see below), until a later write takes them. Any
 /// plain encoder works too; its frames go through the buffer, which is
 /// written out once it holds `capacity` bytes.
 ///

@@ -74,9 +74,10 @@ impl Buffer {
     }
 
     /// Consumes the first `n` buffered bytes (at most what is buffered) and
-    /// appends them to `dst`. Short runs are copied [`FIXED_COPY`] bytes at
-    /// a time: `dst` may gain up to that much spare capacity, never
-    /// length.
+    /// appends them to `dst`. A run of at most [`FIXED_COPY`] bytes, with
+    /// that many bytes of buffer from its start, is appended as one copy of
+    /// exactly that length, then truncated: `dst` may gain up to that much
+    /// spare capacity, never length.
     #[inline(always)]
     pub(super) fn take_into(&mut self, n: usize, dst: &mut Vec<u8>) {
         let start = self.pos;

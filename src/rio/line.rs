@@ -273,7 +273,8 @@ impl LineScanner {
     /// buffered whole (and within `max_line`), the scan state moved past
     /// it (the caller consumes it): [`ByteFinder::next_hit`], the framing
     /// scanner's search, with a window's later `\n`s kept in `ahead` for
-    /// the next lines; `None` leaves `ahead` clear.
+    /// the next lines; `None` leaves `ahead` clear and `scanned` past the
+    /// bytes searched.
     #[inline(always)]
     fn buffered_line(&mut self, buf: &Buffer) -> Option<usize> {
         if self.state != LineState::Clean {
