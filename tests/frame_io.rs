@@ -568,8 +568,9 @@ proptest! {
     /// the frame sizes: the head of a frame that does not fit any more is
     /// appended within the room the buffer keeps for it (16 bytes and an
     /// 11-byte frame, then a 2-byte one, once doubled it). The codecs: a
-    /// 4-byte field, a varint, the longest head the room is for (a 54-byte
-    /// offset before a varint), a line ending.
+    /// 4-byte field, a varint, the longest heads the room is for (a 54-byte
+    /// offset before a varint; a strip of 64 bytes, 60 of them body bytes
+    /// written back as zeros), a line ending.
     #[test]
     fn writer_allocation_never_grows_while_writes_succeed(
         frames in prop::collection::vec(prop::collection::vec(b'a'..=b'z', 0..300), 0..40),
@@ -577,10 +578,12 @@ proptest! {
     ) {
         let varint = || LengthPrefix::builder().varint().build();
         let offset = || LengthPrefix::builder().length_field_offset(54).varint().build();
+        let strip = || LengthPrefix::builder().strip(64).build();
         for (after, fresh) in [
             writer_allocation(capacity, LengthPrefix::new, &frames),
             writer_allocation(capacity, varint, &frames),
             writer_allocation(capacity, offset, &frames),
+            writer_allocation(capacity, strip, &frames),
             writer_allocation(capacity, Lines::new, &frames),
         ] {
             prop_assert_eq!(after, fresh);
