@@ -29,6 +29,9 @@ pub(crate) struct ByteFinder {
     /// spreading `byte` over a vector takes four instructions a search.
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     needle: [u8; 16],
+    /// memchr's AVX2 searcher, where the CPU has AVX2 and the BMI1 and
+    /// POPCNT that come with it on every AVX2 CPU: code compiled for AVX2
+    /// here (`Scanner::scan_each`'s batch loop) may use all three.
     #[cfg(target_arch = "x86_64")]
     avx2: Option<memchr::arch::x86_64::avx2::memchr::One>,
 }
@@ -41,7 +44,9 @@ impl ByteFinder {
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             needle: [byte; 16],
             #[cfg(target_arch = "x86_64")]
-            avx2: memchr::arch::x86_64::avx2::memchr::One::new(byte),
+            avx2: memchr::arch::x86_64::avx2::memchr::One::new(byte).filter(|_| {
+                std::is_x86_feature_detected!("bmi1") && std::is_x86_feature_detected!("popcnt")
+            }),
         }
     }
 
@@ -90,7 +95,8 @@ impl ByteFinder {
     }
 
     /// Whether [`window`](ByteFinder::window) compares with AVX2: the CPU
-    /// has it (memchr's run-time check) and the window is built at all.
+    /// has it, with BMI1 and POPCNT (run-time checks, memchr's and std's),
+    /// and the window is built at all.
     #[inline(always)]
     pub(crate) fn has_avx2(&self) -> bool {
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
