@@ -9,7 +9,7 @@ use memchr::memmem::Finder;
 
 use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
-use crate::rio::{ByteFinder, WINDOW};
+use crate::rio::{ByteFinder, Cursor};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -261,57 +261,6 @@ struct Discard {
     reported: bool,
 }
 
-/// Where a scanner's next search starts, relative to the front of the
-/// buffer it is given next.
-#[derive(Debug, Clone, Copy, Default)]
-struct Cursor {
-    /// The next search starts here: no delimiter starts before it, except
-    /// those that `ahead` holds.
-    resume: usize,
-    /// Delimiters the fast path's last window found but did not hand out
-    /// yet: bit `i` is a delimiter at offset `resume + i - WINDOW`. Zero
-    /// whenever [`Scanner::step`] runs.
-    ahead: u128,
-}
-
-/// Delimiters [`Scanner::scan_each`]'s batch loop lists in one stage
-/// before it hands out their frames: windows are compared until the list
-/// holds this many (or a window does not fit or holds none).
-const STAGE_HITS: usize = 64;
-
-/// Room for a stage's list: up to `STAGE_HITS - 1` delimiters, one more
-/// window's, and the slots [`push_hits`] writes past the last one. A
-/// stage's windows each hold a delimiter, so its offsets span at most
-/// `(STAGE_HITS + 1) * WINDOW` bytes, well within a `u16`.
-const HITS_ROOM: usize = STAGE_HITS + WINDOW + 4;
-
-/// Appends the offsets of `mask`'s set bits, plus `at`, to `hits` from
-/// `count` on (bit `i` is offset `at + i`); returns the new count.
-///
-/// Each 64-bit half writes four slots whatever it holds (one slot past the
-/// last holds garbage the next write overwrites), then loops only over the
-/// hits past four: the branch a half's varying count would cost is gone
-/// for all but halves of five delimiters or more.
-#[inline(always)]
-fn push_hits(hits: &mut [u16; HITS_ROOM], mut count: usize, mask: u128, at: usize) -> usize {
-    for (half, mut bits) in [(0, mask as u64), (64, (mask >> 64) as u64)] {
-        let from = (at + half) as u16;
-        let n = bits.count_ones() as usize;
-        for slot in &mut hits[count..count + 4] {
-            *slot = from + bits.trailing_zeros() as u16;
-            bits &= bits.wrapping_sub(1);
-        }
-        let mut slot = count + 4;
-        while bits != 0 {
-            hits[slot] = from + bits.trailing_zeros() as u16;
-            bits &= bits - 1;
-            slot += 1;
-        }
-        count += n;
-    }
-    count
-}
-
 /// What [`Scanner::step`] found at the front of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -344,7 +293,8 @@ pub(crate) struct Scanner {
     strip: bool,
     max: usize,
     oversize: Oversize,
-    /// Where the next search starts.
+    /// Where the next search starts, and the fast path's delimiters found
+    /// ahead.
     at: Cursor,
     /// The search [`scan_fast`](Scanner::scan_fast) does itself.
     fast: FastPath,
@@ -390,7 +340,7 @@ impl Scanner {
     }
 
     pub(crate) fn bytes_examined(&self) -> u64 {
-        self.work
+        self.work + self.at.examined()
     }
 
     pub(crate) fn skipped_frames(&self) -> u64 {
@@ -429,13 +379,16 @@ impl Scanner {
     /// appended. The caller applies the step to its buffer before the next
     /// call (a `Drop` or a `Frame` consumes bytes at the front).
     pub(crate) fn step(&mut self, src: &[u8], eof: bool) -> Step {
-        debug_assert_eq!(self.at.ahead, 0, "step runs after the fast path gave up");
+        debug_assert!(
+            !self.at.has_listed(),
+            "step runs after the fast path gave up"
+        );
         loop {
             if let Some(mut discard) = self.discard {
-                let from = self.at.resume.min(src.len());
+                let from = self.at.resume().min(src.len());
                 return match self.search.find(src, from, eof, &mut self.work) {
                     Hit::Found { start, len } => {
-                        self.at.resume = 0;
+                        self.at.restart_at(0);
                         self.discard = None;
                         // Under `Error`, reported already when it went over
                         // (unless it was found whole at once).
@@ -448,7 +401,7 @@ impl Scanner {
                         self.drop_bytes(start + len, frame, !discard.reported)
                     }
                     Hit::Wait(_) if eof => {
-                        self.at.resume = 0;
+                        self.at.restart_at(0);
                         self.discard = None;
                         let len = discard.seen + src.len() as u64;
                         self.drop_bytes(src.len(), len, !discard.reported)
@@ -456,7 +409,7 @@ impl Scanner {
                     Hit::Wait(keep_from) => {
                         // Drop what cannot start a delimiter: memory stays bounded.
                         discard.seen += keep_from as u64;
-                        self.at.resume = 0;
+                        self.at.restart_at(0);
                         let report = !discard.reported;
                         discard.reported = true;
                         self.discard = Some(discard);
@@ -474,13 +427,13 @@ impl Scanner {
                 .len()
                 .min(self.max.saturating_add(self.max_delimiter_len));
             let hay = &src[..limit];
-            let from = self.at.resume.min(limit);
+            let from = self.at.resume().min(limit);
             match self
                 .search
                 .find(hay, from, eof && limit == src.len(), &mut self.work)
             {
                 Hit::Found { start, len } if start <= self.max => {
-                    self.at.resume = 0;
+                    self.at.restart_at(0);
                     let frame = if self.strip { start } else { start + len };
                     if frame <= self.max {
                         return Step::Frame {
@@ -497,10 +450,10 @@ impl Scanner {
                 }
                 Hit::Wait(resume) if resume <= self.max => {
                     if !eof {
-                        self.at.resume = resume;
+                        self.at.restart_at(resume);
                         return Step::Wait;
                     }
-                    self.at.resume = 0;
+                    self.at.restart_at(0);
                     return if src.is_empty() {
                         Step::Wait
                     } else {
@@ -509,7 +462,7 @@ impl Scanner {
                 }
                 _ => {
                     // No delimiter starts at or before `max`: over the limit.
-                    self.at.resume = self.max.saturating_add(1);
+                    self.at.restart_at(self.max.saturating_add(1));
                     self.start_discard();
                 }
             }
@@ -537,10 +490,7 @@ impl Scanner {
     /// [`step`](Scanner::step) takes over.
     #[inline(always)]
     fn scan_fast(&mut self, src: &[u8]) -> Option<Scan> {
-        let mut at = self.at;
-        let found = self.find_fast(src, &mut at);
-        self.at = at;
-        let (frame, end) = found?;
+        let (frame, end) = self.find_fast(src)?;
         Some(Scan::frame(0..frame, end))
     }
 
@@ -550,8 +500,9 @@ impl Scanner {
     /// one left, would give. The returned scan's `consumed` counts from the
     /// front of `src` and includes every frame handed out.
     ///
-    /// The fast path runs here with its search state in local variables,
-    /// not in the scanner, which is what makes a batch cheaper per frame.
+    /// The delimiters the fast path's search lists are handed out here in
+    /// a loop of their own ([`each_listed`](Scanner::each_listed)), which
+    /// is what makes a batch cheaper per frame.
     #[inline(always)]
     pub(crate) fn scan_each(
         &mut self,
@@ -561,11 +512,8 @@ impl Scanner {
     ) -> Scan {
         let mut off = 0;
         loop {
-            off = self.each_in_windows(src, off, &mut each);
-            let mut at = self.at;
-            let found = self.find_fast(&src[off..], &mut at);
-            self.at = at;
-            if let Some((frame, end)) = found {
+            off = self.each_listed(src, off, &mut each);
+            if let Some((frame, end)) = self.find_fast(&src[off..]) {
                 each(off..off + frame);
                 off += end;
                 continue;
@@ -589,205 +537,72 @@ impl Scanner {
         }
     }
 
-    /// The fast path of [`scan_each`](Scanner::scan_each) while windows
-    /// fit: hands `each` every frame from `off` on whose delimiter is in a
-    /// whole window within the bytes and the maximum, and returns where the
-    /// next frame starts, `self.at` saved for it. It stops at a window
-    /// without a delimiter, one that does not fit, and a frame over the
-    /// maximum, and leaves those to [`find_fast`](Scanner::find_fast),
-    /// which finds the same frames with the same search (and counts the
-    /// same bytes examined). A window without a delimiter is compared
-    /// again there, four compares next to the search of a line longer
-    /// than the window.
-    ///
-    /// Positions count from the front of `src`, so no cursor moves between
-    /// frames; where the CPU has AVX2, the loop is compiled for it, so the
-    /// window's compares are inlined, not a call with the loop's registers
-    /// saved around it.
+    /// The fast path of [`scan_each`](Scanner::scan_each) for the
+    /// delimiters the cursor lists: hands `each` the frame of each from
+    /// `off` on while it is within the maximum, and returns where the next
+    /// frame starts. [`find_fast`](Scanner::find_fast) takes a delimiter
+    /// this leaves listed (its frame is over the maximum) and fills the
+    /// list again.
     #[inline(always)]
-    fn each_in_windows(
-        &mut self,
-        src: &[u8],
-        off: usize,
-        each: &mut impl FnMut(Range<usize>),
-    ) -> usize {
-        #[cfg(target_arch = "x86_64")]
-        if self
-            .fast_finder()
-            .is_some_and(|(finder, _)| finder.has_avx2())
-        {
-            // SAFETY: the finder saw that the CPU has AVX2, BMI1 and POPCNT.
-            #[allow(unsafe_code)]
-            return unsafe { self.each_in_windows_avx2(src, off, each) };
-        }
-        self.each_in_windows_here(src, off, each)
-    }
-
-    /// [`each_in_windows_here`](Scanner::each_in_windows_here) compiled
-    /// for AVX2, with BMI1 and POPCNT for the stage's bit counts.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must have AVX2, BMI1 and POPCNT.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,bmi1,popcnt")]
-    #[allow(unsafe_code)]
-    unsafe fn each_in_windows_avx2(
-        &mut self,
-        src: &[u8],
-        off: usize,
-        each: &mut impl FnMut(Range<usize>),
-    ) -> usize {
-        self.each_in_windows_here(src, off, each)
-    }
-
-    /// [`each_in_windows`](Scanner::each_in_windows), compiled for the
-    /// caller's target features.
-    ///
-    /// It works in stages: windows are compared and their delimiters
-    /// listed (the pending `ahead` ones first) until the list holds
-    /// [`STAGE_HITS`], then the list is handed out frame by frame. Taking
-    /// delimiters one at a time from a window's mask costs a branch that
-    /// lines of random length mispredict about once a window (the mask
-    /// runs out after a random number of frames); the list's loop runs out
-    /// once a stage. 1..127 B lines in place (`rionet_Lines_in_place_batch`
-    /// in benches/framing; `benches/profile.rs lines in-place-batch` under
-    /// callgrind): one at a time, 60 instructions a line and 7.4–8.8 GiB/s;
-    /// in stages, 73 instructions and 10.5–12.7 GiB/s (same machine,
-    /// interleaved runs, AVX2).
-    #[inline(always)]
-    fn each_in_windows_here(
+    fn each_listed(
         &mut self,
         src: &[u8],
         mut off: usize,
         each: &mut impl FnMut(Range<usize>),
     ) -> usize {
-        let Some((finder, newline)) = self.fast_finder() else {
-            return off;
-        };
+        // Nothing is listed but by the fast path, and nothing while an
+        // oversized frame is dropped.
+        let newline = matches!(self.fast, FastPath::Newline(_));
         let (max, strip) = (self.max, self.strip);
-        // The end of the last window searched, and its delimiters not
-        // handed out yet: bit `i` is a delimiter at `next - WINDOW + i`.
-        let mut next = off + self.at.resume;
-        let mut ahead = self.at.ahead;
-        if next > src.len() {
-            // Only a caller that broke the contract gets here.
-            return off;
-        }
-        let searched_from = next;
-        // A frame's delimiter is searched for up to `window_max` bytes on.
-        let window_max = max.saturating_add(1);
-        let mut hits = [0u16; HITS_ROOM];
-        'stages: loop {
-            // Delimiters are listed as offsets from `base`: the start of the
-            // pending window, or of the stage's first window.
-            let base = if ahead != 0 { next - WINDOW } else { next };
-            let first = next;
-            let mut count = push_hits(&mut hits, 0, ahead, 0);
-            let limit = src.len().min(off.saturating_add(window_max));
-            while count < STAGE_HITS {
-                match src.get(next..limit).and_then(|rest| finder.window(rest)) {
-                    Some(found) if found != 0 => {
-                        count = push_hits(&mut hits, count, found, next - base);
-                        next += WINDOW;
-                    }
-                    _ => break,
-                }
+        let front = off;
+        self.at.drain(|hit| {
+            let delimiter = front + hit;
+            if delimiter >= src.len() {
+                // Only a caller that broke the contract gets here.
+                return false;
             }
-            ahead = 0;
-            for (i, &hit) in hits[..count].iter().enumerate() {
-                let delimiter = base + usize::from(hit);
-                let end = delimiter + 1;
-                let start = if newline && delimiter > off && src[delimiter - 1] == b'\r' {
-                    delimiter - 1
-                } else {
-                    delimiter
-                };
-                let frame = if strip { start } else { end };
-                if frame - off > max {
-                    // `find_fast` takes this delimiter and the rest of its
-                    // window from `ahead`; the stage's later windows (none,
-                    // as the stage ends within the maximum) are its to search.
-                    let window_end = first + (delimiter + WINDOW - first) / WINDOW * WINDOW;
-                    next = window_end;
-                    ahead = hits[i..count]
-                        .iter()
-                        .map(|&hit| base + usize::from(hit))
-                        .take_while(|&at| at < window_end)
-                        .fold(0, |mask, at| mask | 1 << (at + WINDOW - window_end));
-                    break 'stages;
-                }
-                each(off..frame);
-                off = end;
+            let end = delimiter + 1;
+            let start = if newline && delimiter > off && src[delimiter - 1] == b'\r' {
+                delimiter - 1
+            } else {
+                delimiter
+            };
+            let frame = if strip { start } else { end };
+            if frame - off > max {
+                return false;
             }
-            if count < STAGE_HITS {
-                // The stage ended at a window that does not fit or holds
-                // no delimiter: `find_fast` goes on from there.
-                break;
-            }
-        }
-        self.work += (next - searched_from) as u64;
-        self.at = Cursor {
-            resume: next - off,
-            ahead,
-        };
+            each(off..frame);
+            off = end;
+            true
+        });
+        self.at.consume(off - front);
         off
     }
 
-    /// The finder of the fast path and whether it looks for line endings,
-    /// or `None` when [`step`](Scanner::step) must search: a search the
-    /// fast path does not do, or an oversized frame being dropped.
+    /// The fast path's search: `(frame length, bytes consumed)` of the
+    /// frame at the front of `src`, the cursor moved to the next call's
+    /// buffer, which starts after the consumed bytes. `None` leaves
+    /// nothing listed and the cursor where [`step`](Scanner::step) must
+    /// search from: past the bytes this search examined and found no
+    /// delimiter in.
+    ///
+    /// The search is [`Cursor::next_hit`], the one `RioReader`'s line
+    /// reads use too: a fill lists every delimiter of the next windows at
+    /// once, so lines shorter than a window mostly cost a list read, not a
+    /// search.
     #[inline(always)]
-    fn fast_finder(&self) -> Option<(&ByteFinder, bool)> {
+    fn find_fast(&mut self, src: &[u8]) -> Option<(usize, usize)> {
         if self.discard.is_some() {
             return None;
         }
-        match &self.fast {
-            FastPath::Byte(finder) => Some((finder, false)),
-            FastPath::Newline(finder) => Some((finder, true)),
-            FastPath::None => None,
-        }
-    }
-
-    /// The fast path's search from `at`, the search state held by the
-    /// caller: `(frame length, bytes consumed)` of the frame at the front of
-    /// `src`, with `at` moved to the next call's buffer, which starts after
-    /// the consumed bytes. `None` leaves `at.ahead` clear and `at.resume`
-    /// where [`step`](Scanner::step) must search from: past the bytes this
-    /// search examined and found no delimiter in.
-    ///
-    /// The search is [`ByteFinder::next_hit`], the one `RioReader`'s line
-    /// reads use too: a window finds every delimiter in the next
-    /// [`WINDOW`] bytes at once, the ones after the first wait in
-    /// `at.ahead` for the next frames, so lines shorter than the window
-    /// mostly cost a bit test, not a search.
-    #[inline(always)]
-    fn find_fast(&mut self, src: &[u8], at: &mut Cursor) -> Option<(usize, usize)> {
-        let (finder, newline) = self.fast_finder()?;
-        let mut ahead = at.ahead;
-        let (delimiter, searched) = if ahead != 0 {
-            let found = finder.next_hit(src, at.resume, &mut ahead)?;
-            if found.0 >= src.len() {
-                // Only a caller that broke the contract (the buffer
-                // shrank) gets here: search it all again.
-                *at = Cursor::default();
-                return None;
-            }
-            found
-        } else {
-            // A frame's delimiter is searched for up to `max + 1` bytes on.
-            let limit = src.len().min(self.max.saturating_add(1));
-            let from = at.resume.min(limit);
-            let Some(found) = finder.next_hit(&src[..limit], from, &mut ahead) else {
-                // No delimiter up to `limit`: `step` goes on from there
-                // rather than search these bytes again.
-                self.work += (limit - from) as u64;
-                at.resume = limit;
-                return None;
-            };
-            self.work += (found.1 - from) as u64;
-            found
+        let (finder, newline) = match &self.fast {
+            FastPath::Byte(finder) => (finder, false),
+            FastPath::Newline(finder) => (finder, true),
+            FastPath::None => return None,
         };
+        // A frame's delimiter is searched for up to `max + 1` bytes on.
+        let limit = src.len().min(self.max.saturating_add(1));
+        let delimiter = self.at.next_hit(finder, &src[..limit])?;
         let end = delimiter + 1;
         let start = match delimiter.checked_sub(1) {
             Some(cr) if newline && src[cr] == b'\r' => cr,
@@ -796,16 +611,10 @@ impl Scanner {
         let frame = if self.strip { start } else { end };
         if frame > self.max {
             // `step` finds this delimiter again and drops the frame.
-            *at = Cursor {
-                resume: delimiter,
-                ahead: 0,
-            };
+            self.at.restart_at(delimiter);
             return None;
         }
-        *at = Cursor {
-            resume: searched - end,
-            ahead,
-        };
+        self.at.consume(end);
         Some((frame, end))
     }
 
@@ -1051,49 +860,6 @@ mod tests {
                     }
                 }
             }
-        }
-    }
-
-    /// `push_hits` lists the set bits of any mask, in order, after what the
-    /// list held, whatever the mask's density (the unconditional slots and
-    /// the loop past them).
-    #[test]
-    fn push_hits_lists_every_set_bit_in_order() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for round in 0..5_000 {
-            // From empty to full masks: AND or OR several draws together.
-            let draw = |next: &mut dyn FnMut() -> u64| {
-                let half = |next: &mut dyn FnMut() -> u64| match round % 4 {
-                    0 => next() & next() & next(),
-                    1 => next() & next(),
-                    2 => next(),
-                    _ => next() | next() | next(),
-                };
-                u128::from(half(next)) | u128::from(half(next)) << 64
-            };
-            let (first, second) = (draw(&mut next), draw(&mut next));
-            let at = (next() % 512) as usize;
-            let mut hits = [0u16; super::HITS_ROOM];
-            let count = super::push_hits(&mut hits, 0, first, 0);
-            // The second mask may go past the room a stage leaves it only
-            // when the first left fewer than `STAGE_HITS`.
-            let second = if count < super::STAGE_HITS { second } else { 0 };
-            let count = super::push_hits(&mut hits, count, second, at);
-            let naive: Vec<u16> = (0..128)
-                .filter(|i| first >> i & 1 == 1)
-                .chain(
-                    (0..128)
-                        .filter(|i| second >> i & 1 == 1)
-                        .map(|i| i + at as u16),
-                )
-                .collect();
-            assert_eq!(&hits[..count], &naive[..], "round {round}");
         }
     }
 }
