@@ -28,8 +28,11 @@ const ROOM: usize = STAGE + WINDOW + 4;
 /// is compared once, and the branch that ends a list runs out once a fill,
 /// where taking hits bit by bit from a window's mask ends the mask after a
 /// random number of frames, a branch lines of random length mispredict
-/// about once a window. 1..127 B lines, one call a line, in place: 6.1–6.3
-/// GiB/s with masks, X with the list (same machine, interleaved runs).
+/// about once a window. 64 MiB of 1..127 B lines, best of ten runs
+/// interleaved in one process: one `decode_slice` a line in place, 10.8–12.4
+/// ms with masks, 8.1–9.7 ms listed; `read_line_slice` from memory,
+/// 12.3–13.1 -> 10.4–10.9 ms. Callgrind counts more instructions (107 a line
+/// in place, was 95): the list trades a mispredicted branch for stores.
 ///
 /// The caller reports the bytes it drops from the front of its haystack
 /// ([`consume`](Cursor::consume)); listed hits are not checked against the
