@@ -600,9 +600,15 @@ impl Scanner {
             FastPath::Newline(finder) => (finder, true),
             FastPath::None => return None,
         };
-        // A frame's delimiter is searched for up to `max + 1` bytes on.
-        let limit = src.len().min(self.max.saturating_add(1));
-        let delimiter = self.at.next_hit(finder, &src[..limit])?;
+        // A frame's delimiter is searched for up to `max + 1` bytes on
+        // (listed ones were, when they were found).
+        let delimiter = match self.at.next_listed(src.len()) {
+            Some(listed) => listed,
+            None => {
+                let limit = src.len().min(self.max.saturating_add(1));
+                self.at.search(finder, &src[..limit])?
+            }
+        };
         let end = delimiter + 1;
         let start = match delimiter.checked_sub(1) {
             Some(cr) if newline && src[cr] == b'\r' => cr,

@@ -108,18 +108,29 @@ impl Cursor {
     /// the search resumes at `haystack.len()`.
     #[inline(always)]
     pub(crate) fn next_hit(&mut self, finder: &ByteFinder, haystack: &[u8]) -> Option<usize> {
+        match self.next_listed(haystack.len()) {
+            Some(hit) => Some(hit),
+            None => self.search(finder, haystack),
+        }
+    }
+
+    /// The next listed hit, if one is listed and lies within the `len`
+    /// bytes of the haystack (one that does not means the caller broke the
+    /// contract: the search restarts from the front). `None`:
+    /// [`search`](Cursor::search) is next.
+    #[inline(always)]
+    pub(crate) fn next_listed(&mut self, len: usize) -> Option<usize> {
         if self.next < self.len {
             let hit = self
                 .origin
                 .wrapping_add(usize::from(self.offsets[self.next]));
-            if hit < haystack.len() {
+            if hit < len {
                 self.next += 1;
                 return Some(hit);
             }
-            // Only a caller that broke the contract gets here.
             self.restart_at(0);
         }
-        self.search(finder, haystack)
+        None
     }
 
     /// Hands the listed hits to `take` in order, each as an index into the
@@ -141,7 +152,7 @@ impl Cursor {
     /// [`next_hit`](Cursor::next_hit) with nothing listed: fills the list,
     /// or searches past the windows with memchr.
     #[inline(never)]
-    fn search(&mut self, finder: &ByteFinder, haystack: &[u8]) -> Option<usize> {
+    pub(crate) fn search(&mut self, finder: &ByteFinder, haystack: &[u8]) -> Option<usize> {
         let from = self.resume().min(haystack.len());
         self.restart_at(from);
         self.fill(finder, haystack);
