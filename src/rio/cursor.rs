@@ -31,8 +31,9 @@ const ROOM: usize = STAGE + WINDOW + 4;
 /// about once a window. 64 MiB of 1..127 B lines, best of ten runs
 /// interleaved in one process: one `decode_slice` a line in place, 10.8–12.4
 /// ms with masks, 8.1–9.7 ms listed; `read_line_slice` from memory,
-/// 12.3–13.1 -> 10.4–10.9 ms. Callgrind counts more instructions (107 a line
-/// in place, was 95): the list trades a mispredicted branch for stores.
+/// 12.3–13.1 -> 10.4–10.9 ms. Callgrind counts as many instructions one
+/// call a line (93, was 92) and more by `decode_slices` (74, was 60): the
+/// list trades a mispredicted branch for stores.
 ///
 /// The caller reports the bytes it drops from the front of its haystack
 /// ([`consume`](Cursor::consume)); listed hits are not checked against the
