@@ -18,9 +18,10 @@ pub(crate) const WINDOW: usize = 128;
 /// (a call, since the rest of the crate is built for plain x86-64: 7 fewer
 /// instructions a 64 B line than inline SSE2; inlined into
 /// [`Cursor`](super::Cursor)'s fill, which is compiled for AVX2 itself),
-/// eight 16-byte SSE2 compares where it has not. Only a haystack with no hit in that window goes on to
-/// memchr's AVX2 searcher, built once, or to `memchr::memchr` where AVX2 is
-/// missing. Elsewhere it is `memchr::memchr`.
+/// eight 16-byte SSE2 compares where it has not. Only a haystack with no
+/// hit in that window goes on to memchr's AVX2 searcher, built once, or to
+/// `memchr::memchr` where AVX2 is missing. Elsewhere it is
+/// `memchr::memchr`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ByteFinder {
     byte: u8,
