@@ -9,7 +9,7 @@ use memchr::memmem::Finder;
 
 use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
-use crate::rio::{ByteFinder, WINDOW};
+use crate::rio::{ByteFinder, Cursor};
 
 type Result<T, E = FrameError> = std::result::Result<T, E>;
 
@@ -261,19 +261,6 @@ struct Discard {
     reported: bool,
 }
 
-/// Where a scanner's next search starts, relative to the front of the
-/// buffer it is given next.
-#[derive(Debug, Clone, Copy, Default)]
-struct Cursor {
-    /// The next search starts here: no delimiter starts before it, except
-    /// those that `ahead` holds.
-    resume: usize,
-    /// Delimiters the fast path's last window found but did not hand out
-    /// yet: bit `i` is a delimiter at offset `resume + i - WINDOW`. Zero
-    /// whenever [`Scanner::step`] runs.
-    ahead: u128,
-}
-
 /// What [`Scanner::step`] found at the front of a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -306,7 +293,8 @@ pub(crate) struct Scanner {
     strip: bool,
     max: usize,
     oversize: Oversize,
-    /// Where the next search starts.
+    /// Where the next search starts, and the fast path's delimiters found
+    /// ahead.
     at: Cursor,
     /// The search [`scan_fast`](Scanner::scan_fast) does itself.
     fast: FastPath,
@@ -352,7 +340,7 @@ impl Scanner {
     }
 
     pub(crate) fn bytes_examined(&self) -> u64 {
-        self.work
+        self.work + self.at.examined()
     }
 
     pub(crate) fn skipped_frames(&self) -> u64 {
@@ -391,13 +379,16 @@ impl Scanner {
     /// appended. The caller applies the step to its buffer before the next
     /// call (a `Drop` or a `Frame` consumes bytes at the front).
     pub(crate) fn step(&mut self, src: &[u8], eof: bool) -> Step {
-        debug_assert_eq!(self.at.ahead, 0, "step runs after the fast path gave up");
+        debug_assert!(
+            !self.at.has_listed(),
+            "step runs after the fast path gave up"
+        );
         loop {
             if let Some(mut discard) = self.discard {
-                let from = self.at.resume.min(src.len());
+                let from = self.at.resume().min(src.len());
                 return match self.search.find(src, from, eof, &mut self.work) {
                     Hit::Found { start, len } => {
-                        self.at.resume = 0;
+                        self.at.restart_at(0);
                         self.discard = None;
                         // Under `Error`, reported already when it went over
                         // (unless it was found whole at once).
@@ -410,7 +401,7 @@ impl Scanner {
                         self.drop_bytes(start + len, frame, !discard.reported)
                     }
                     Hit::Wait(_) if eof => {
-                        self.at.resume = 0;
+                        self.at.restart_at(0);
                         self.discard = None;
                         let len = discard.seen + src.len() as u64;
                         self.drop_bytes(src.len(), len, !discard.reported)
@@ -418,7 +409,7 @@ impl Scanner {
                     Hit::Wait(keep_from) => {
                         // Drop what cannot start a delimiter: memory stays bounded.
                         discard.seen += keep_from as u64;
-                        self.at.resume = 0;
+                        self.at.restart_at(0);
                         let report = !discard.reported;
                         discard.reported = true;
                         self.discard = Some(discard);
@@ -436,13 +427,13 @@ impl Scanner {
                 .len()
                 .min(self.max.saturating_add(self.max_delimiter_len));
             let hay = &src[..limit];
-            let from = self.at.resume.min(limit);
+            let from = self.at.resume().min(limit);
             match self
                 .search
                 .find(hay, from, eof && limit == src.len(), &mut self.work)
             {
                 Hit::Found { start, len } if start <= self.max => {
-                    self.at.resume = 0;
+                    self.at.restart_at(0);
                     let frame = if self.strip { start } else { start + len };
                     if frame <= self.max {
                         return Step::Frame {
@@ -459,10 +450,10 @@ impl Scanner {
                 }
                 Hit::Wait(resume) if resume <= self.max => {
                     if !eof {
-                        self.at.resume = resume;
+                        self.at.restart_at(resume);
                         return Step::Wait;
                     }
-                    self.at.resume = 0;
+                    self.at.restart_at(0);
                     return if src.is_empty() {
                         Step::Wait
                     } else {
@@ -471,7 +462,7 @@ impl Scanner {
                 }
                 _ => {
                     // No delimiter starts at or before `max`: over the limit.
-                    self.at.resume = self.max.saturating_add(1);
+                    self.at.restart_at(self.max.saturating_add(1));
                     self.start_discard();
                 }
             }
@@ -499,10 +490,7 @@ impl Scanner {
     /// [`step`](Scanner::step) takes over.
     #[inline(always)]
     fn scan_fast(&mut self, src: &[u8]) -> Option<Scan> {
-        let mut at = self.at;
-        let found = self.find_fast(src, &mut at);
-        self.at = at;
-        let (frame, end) = found?;
+        let (frame, end) = self.find_fast(src)?;
         Some(Scan::frame(0..frame, end))
     }
 
@@ -512,8 +500,9 @@ impl Scanner {
     /// one left, would give. The returned scan's `consumed` counts from the
     /// front of `src` and includes every frame handed out.
     ///
-    /// The fast path runs here with its search state in local variables,
-    /// not in the scanner, which is what makes a batch cheaper per frame.
+    /// The delimiters the fast path's search lists are handed out here in
+    /// a loop of their own ([`each_listed`](Scanner::each_listed)), which
+    /// is what makes a batch cheaper per frame.
     #[inline(always)]
     pub(crate) fn scan_each(
         &mut self,
@@ -523,11 +512,8 @@ impl Scanner {
     ) -> Scan {
         let mut off = 0;
         loop {
-            off = self.each_in_windows(src, off, &mut each);
-            let mut at = self.at;
-            let found = self.find_fast(&src[off..], &mut at);
-            self.at = at;
-            if let Some((frame, end)) = found {
+            off = self.each_listed(src, off, &mut each);
+            if let Some((frame, end)) = self.find_fast(&src[off..]) {
                 each(off..off + frame);
                 off += end;
                 continue;
@@ -551,98 +537,30 @@ impl Scanner {
         }
     }
 
-    /// The fast path of [`scan_each`](Scanner::scan_each) while windows
-    /// fit: hands `each` every frame from `off` on whose delimiter is in a
-    /// whole window within the bytes and the maximum, and returns where the
-    /// next frame starts, `self.at` saved for it. It stops at a window
-    /// without a delimiter, one that does not fit, and a frame over the
-    /// maximum, and leaves those to [`find_fast`](Scanner::find_fast),
-    /// which finds the same frames with the same search (and counts the
-    /// same bytes examined). A window without a delimiter is compared
-    /// again there, four compares next to the search of a line longer
-    /// than the window.
-    ///
-    /// Positions count from the front of `src`, so a frame costs a bit
-    /// test and no cursor moves; where the CPU has AVX2, the loop is
-    /// compiled for it, so the window's compares are inlined, not a call
-    /// with the loop's registers saved around it. Callgrind, 1..127 B
-    /// lines (`benches/profile.rs lines in-place-batch`): 75 instructions
-    /// a line through `find_fast` alone, 70 with this loop, 60 with the
-    /// loop compiled for AVX2.
+    /// The fast path of [`scan_each`](Scanner::scan_each) for the
+    /// delimiters the cursor lists: hands `each` the frame of each from
+    /// `off` on while it is within the maximum, and returns where the next
+    /// frame starts. [`find_fast`](Scanner::find_fast) takes a delimiter
+    /// this leaves listed (its frame is over the maximum) and fills the
+    /// list again.
     #[inline(always)]
-    fn each_in_windows(
-        &mut self,
-        src: &[u8],
-        off: usize,
-        each: &mut impl FnMut(Range<usize>),
-    ) -> usize {
-        #[cfg(target_arch = "x86_64")]
-        if self
-            .fast_finder()
-            .is_some_and(|(finder, _)| finder.has_avx2())
-        {
-            // SAFETY: the finder saw that the CPU has AVX2.
-            #[allow(unsafe_code)]
-            return unsafe { self.each_in_windows_avx2(src, off, each) };
-        }
-        self.each_in_windows_here(src, off, each)
-    }
-
-    /// [`each_in_windows_here`](Scanner::each_in_windows_here) compiled
-    /// for AVX2.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must have AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    #[allow(unsafe_code)]
-    unsafe fn each_in_windows_avx2(
-        &mut self,
-        src: &[u8],
-        off: usize,
-        each: &mut impl FnMut(Range<usize>),
-    ) -> usize {
-        self.each_in_windows_here(src, off, each)
-    }
-
-    /// [`each_in_windows`](Scanner::each_in_windows), compiled for the
-    /// caller's target features.
-    #[inline(always)]
-    fn each_in_windows_here(
+    fn each_listed(
         &mut self,
         src: &[u8],
         mut off: usize,
         each: &mut impl FnMut(Range<usize>),
     ) -> usize {
-        let Some((finder, newline)) = self.fast_finder() else {
-            return off;
-        };
+        // Nothing is listed but by the fast path, and nothing while an
+        // oversized frame is dropped.
+        let newline = matches!(self.fast, FastPath::Newline(_));
         let (max, strip) = (self.max, self.strip);
-        // The end of the last window searched, and its delimiters not
-        // handed out yet: bit `i` is a delimiter at `next - WINDOW + i`.
-        let mut next = off + self.at.resume;
-        let mut hits = self.at.ahead;
-        if next > src.len() {
-            // Only a caller that broke the contract gets here.
-            return off;
-        }
-        // A frame's delimiter is searched for up to `window_max` bytes on.
-        let window_max = max.saturating_add(1);
-        let mut work = 0;
-        loop {
-            if hits == 0 {
-                let limit = src.len().min(off.saturating_add(window_max));
-                match src.get(next..limit).and_then(|rest| finder.window(rest)) {
-                    Some(found) if found != 0 => {
-                        hits = found;
-                        next += WINDOW;
-                        work += WINDOW as u64;
-                    }
-                    _ => break,
-                }
+        let front = off;
+        self.at.drain(|hit| {
+            let delimiter = front + hit;
+            if delimiter >= src.len() {
+                // Only a caller that broke the contract gets here.
+                return false;
             }
-            let delimiter = next - WINDOW + hits.trailing_zeros() as usize;
             let end = delimiter + 1;
             let start = if newline && delimiter > off && src[delimiter - 1] == b'\r' {
                 delimiter - 1
@@ -651,74 +569,45 @@ impl Scanner {
             };
             let frame = if strip { start } else { end };
             if frame - off > max {
-                // `find_fast` takes this delimiter from `ahead` again.
-                break;
+                return false;
             }
-            hits &= hits - 1;
             each(off..frame);
             off = end;
-        }
-        self.work += work;
-        self.at = Cursor {
-            resume: next - off,
-            ahead: hits,
-        };
+            true
+        });
+        self.at.consume(off - front);
         off
     }
 
-    /// The finder of the fast path and whether it looks for line endings,
-    /// or `None` when [`step`](Scanner::step) must search: a search the
-    /// fast path does not do, or an oversized frame being dropped.
+    /// The fast path's search: `(frame length, bytes consumed)` of the
+    /// frame at the front of `src`, the cursor moved to the next call's
+    /// buffer, which starts after the consumed bytes. `None` leaves
+    /// nothing listed and the cursor where [`step`](Scanner::step) must
+    /// search from: past the bytes this search examined and found no
+    /// delimiter in.
+    ///
+    /// The search is [`Cursor::next_hit`], the one `RioReader`'s line
+    /// reads use too: a fill lists every delimiter of the next windows at
+    /// once, so lines shorter than a window mostly cost a list read, not a
+    /// search.
     #[inline(always)]
-    fn fast_finder(&self) -> Option<(&ByteFinder, bool)> {
+    fn find_fast(&mut self, src: &[u8]) -> Option<(usize, usize)> {
         if self.discard.is_some() {
             return None;
         }
-        match &self.fast {
-            FastPath::Byte(finder) => Some((finder, false)),
-            FastPath::Newline(finder) => Some((finder, true)),
-            FastPath::None => None,
-        }
-    }
-
-    /// The fast path's search from `at`, the search state held by the
-    /// caller: `(frame length, bytes consumed)` of the frame at the front of
-    /// `src`, with `at` moved to the next call's buffer, which starts after
-    /// the consumed bytes. `None` leaves `at.ahead` clear and `at.resume`
-    /// where [`step`](Scanner::step) must search from: past the bytes this
-    /// search examined and found no delimiter in.
-    ///
-    /// The search is [`ByteFinder::next_hit`], the one `RioReader`'s line
-    /// reads use too: a window finds every delimiter in the next
-    /// [`WINDOW`] bytes at once, the ones after the first wait in
-    /// `at.ahead` for the next frames, so lines shorter than the window
-    /// mostly cost a bit test, not a search.
-    #[inline(always)]
-    fn find_fast(&mut self, src: &[u8], at: &mut Cursor) -> Option<(usize, usize)> {
-        let (finder, newline) = self.fast_finder()?;
-        let mut ahead = at.ahead;
-        let (delimiter, searched) = if ahead != 0 {
-            let found = finder.next_hit(src, at.resume, &mut ahead)?;
-            if found.0 >= src.len() {
-                // Only a caller that broke the contract (the buffer
-                // shrank) gets here: search it all again.
-                *at = Cursor::default();
-                return None;
+        let (finder, newline) = match &self.fast {
+            FastPath::Byte(finder) => (finder, false),
+            FastPath::Newline(finder) => (finder, true),
+            FastPath::None => return None,
+        };
+        // A frame's delimiter is searched for up to `max + 1` bytes on
+        // (listed ones were, when they were found).
+        let delimiter = match self.at.next_listed(src.len()) {
+            Some(listed) => listed,
+            None => {
+                let limit = src.len().min(self.max.saturating_add(1));
+                self.at.search(finder, &src[..limit])?
             }
-            found
-        } else {
-            // A frame's delimiter is searched for up to `max + 1` bytes on.
-            let limit = src.len().min(self.max.saturating_add(1));
-            let from = at.resume.min(limit);
-            let Some(found) = finder.next_hit(&src[..limit], from, &mut ahead) else {
-                // No delimiter up to `limit`: `step` goes on from there
-                // rather than search these bytes again.
-                self.work += (limit - from) as u64;
-                at.resume = limit;
-                return None;
-            };
-            self.work += (found.1 - from) as u64;
-            found
         };
         let end = delimiter + 1;
         let start = match delimiter.checked_sub(1) {
@@ -728,16 +617,10 @@ impl Scanner {
         let frame = if self.strip { start } else { end };
         if frame > self.max {
             // `step` finds this delimiter again and drops the frame.
-            *at = Cursor {
-                resume: delimiter,
-                ahead: 0,
-            };
+            self.at.restart_at(delimiter);
             return None;
         }
-        *at = Cursor {
-            resume: searched - end,
-            ahead,
-        };
+        self.at.consume(end);
         Some((frame, end))
     }
 
@@ -886,17 +769,18 @@ fn delimiter_in_frame(offset: usize, payload: &[u8]) -> FrameError {
 mod tests {
     use super::{FastPath, Found, Oversize, Scanner, Search};
 
-    /// 600 lines of 0..300 bytes from a fixed xorshift sequence, about
-    /// half of them ended by `\r\n`: line endings at every offset of the
-    /// 128-byte window, and lines longer than it.
-    fn lines() -> Vec<u8> {
+    /// 600 lines of `0..longest` bytes from a fixed xorshift sequence,
+    /// about half of them ended by `\r\n`. With `longest` 300: line endings
+    /// at every offset of the 128-byte window, and lines longer than it;
+    /// with 9: many line endings in every 64 bytes.
+    fn lines(longest: u64) -> Vec<u8> {
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut text = Vec::new();
         for _ in 0..600 {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            text.resize(text.len() + (state % 300) as usize, b'x');
+            text.resize(text.len() + (state % longest) as usize, b'x');
             if state & 0x100 != 0 {
                 text.push(b'\r');
             }
@@ -954,11 +838,17 @@ mod tests {
 
     /// The window loop of `scan_each` runs compiled for AVX2 on CPUs that
     /// have it: it finds what it finds without AVX2, and what `scan` finds
-    /// frame by frame, after the same search.
+    /// frame by frame, after the same search, over long lines and over
+    /// short ones (stages of many delimiters a window).
     #[test]
     fn scan_each_finds_what_scan_finds_with_and_without_avx2() {
-        let text = lines();
-        for max in [0, 1, 64, 127, 128, 129, 200, 299, 300, usize::MAX] {
+        for text in [lines(300), lines(9)] {
+            scan_each_agrees_with_scan(&text);
+        }
+    }
+
+    fn scan_each_agrees_with_scan(text: &[u8]) {
+        for max in [0, 1, 8, 64, 127, 128, 129, 200, 299, 300, usize::MAX] {
             for strip in [true, false] {
                 for oversize in [Oversize::Skip, Oversize::Error] {
                     let with = Scanner::new(Search::Newline, strip, max, oversize);
@@ -968,9 +858,9 @@ mod tests {
                     }
                     for piece in [7, 128, 4096, text.len()] {
                         let case = format!("max {max}, strip {strip}, {oversize:?}, piece {piece}");
-                        let one = outcomes(&mut with.clone(), &text, piece, false);
-                        let avx2 = outcomes(&mut with.clone(), &text, piece, true);
-                        let sse2 = outcomes(&mut without.clone(), &text, piece, true);
+                        let one = outcomes(&mut with.clone(), text, piece, false);
+                        let avx2 = outcomes(&mut with.clone(), text, piece, true);
+                        let sse2 = outcomes(&mut without.clone(), text, piece, true);
                         assert_eq!(avx2, one, "{case}");
                         assert_eq!(sse2, one, "{case}");
                     }

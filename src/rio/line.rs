@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use super::buffer::Buffer;
+use super::cursor::Cursor;
 use super::error::RioError;
 use super::scan::ByteFinder;
 
@@ -78,20 +79,17 @@ enum Next {
     Eof,
 }
 
-/// The line-reading state of a `RioReader`: the limit and policy, how far
-/// the buffered bytes are known to hold no `\n`, and an over-long line in
+/// The line-reading state of a `RioReader`: the limit and policy, the
+/// search for `\n` in the buffered bytes, and an over-long line in
 /// progress. It works on a [`Buffer`] and an inner reader it is handed.
 #[derive(Debug)]
 pub(super) struct LineScanner {
     max_line: usize,
     policy: LinePolicy,
-    /// How many buffered bytes from the front are known to hold no `\n`
-    /// but those in `ahead` (the scan resumes there).
-    scanned: usize,
-    /// The `\n`s the last window found after the line it ended: bit `i` is
-    /// one at `scanned - WINDOW + i`, so the next lines take them without a
-    /// search. Zero whenever the slow path runs.
-    ahead: u128,
+    /// Where the search for `\n` resumes in the buffered bytes, and the
+    /// `\n`s it found past the last line, listed for the next lines.
+    /// Nothing is listed whenever the slow path starts.
+    cursor: Cursor,
     /// A discard in progress, or the length of a truncated line.
     state: LineState,
     /// The kept head of a truncated line (`LinePolicy::Truncate`).
@@ -105,8 +103,7 @@ impl LineScanner {
         LineScanner {
             max_line,
             policy: LinePolicy::Error,
-            scanned: 0,
-            ahead: 0,
+            cursor: Cursor::new(),
             state: LineState::Clean,
             held: Vec::new(),
             newline: ByteFinder::new(b'\n'),
@@ -126,8 +123,7 @@ impl LineScanner {
     /// Forgets what the scan knows: the next line read searches the
     /// buffered bytes from the front.
     fn restart_scan(&mut self) {
-        self.scanned = 0;
-        self.ahead = 0;
+        self.cursor.restart_at(0);
     }
 
     pub(super) fn policy(&self) -> LinePolicy {
@@ -158,7 +154,7 @@ impl LineScanner {
     /// How many buffered bytes are known to hold no `\n`.
     #[cfg(test)]
     pub(super) fn scanned(&self) -> usize {
-        self.scanned
+        self.cursor.resume()
     }
 
     /// The caller consumed `n` buffered bytes as raw data (not as a line):
@@ -166,10 +162,12 @@ impl LineScanner {
     /// pending discard stays pending (the buffer is empty while it is).
     #[inline]
     pub(super) fn consumed(&mut self, n: usize) {
-        if self.ahead != 0 {
-            self.restart_scan();
-        }
-        self.scanned = self.scanned.saturating_sub(n);
+        let resume = if self.cursor.has_listed() {
+            0
+        } else {
+            self.cursor.resume().saturating_sub(n)
+        };
+        self.cursor.restart_at(resume);
         if let LineState::Truncated(_) = self.state {
             self.state = LineState::Clean;
         }
@@ -261,7 +259,7 @@ impl LineScanner {
         let found = self.next_line_slow(buf, inner)?;
         Ok(match found {
             Next::Line(len) => {
-                self.scanned = 0;
+                self.cursor.consume(len);
                 buf.take(len)
             }
             Next::Held => &self.held,
@@ -270,11 +268,12 @@ impl LineScanner {
     }
 
     /// The fast path: the length of the next line if it is already
-    /// buffered whole (and within `max_line`), the scan state moved past
-    /// it (the caller consumes it): [`ByteFinder::next_hit`], the framing
-    /// scanner's search, with a window's later `\n`s kept in `ahead` for
-    /// the next lines; `None` leaves `ahead` clear and `scanned` past the
-    /// bytes searched.
+    /// buffered whole (and within `max_line`), the search moved past it
+    /// (the caller consumes it): [`Cursor::next_hit`], the framing
+    /// scanner's search, with the `\n`s a fill finds after the line listed
+    /// for the next lines. `None` leaves nothing listed and the search past
+    /// the bytes it examined: the slow path goes on from there rather than
+    /// search them again.
     #[inline(always)]
     fn buffered_line(&mut self, buf: &Buffer) -> Option<usize> {
         if self.state != LineState::Clean {
@@ -282,17 +281,8 @@ impl LineScanner {
         }
         let hay = buf.buffer();
         let end = hay.len().min(self.max_line);
-        let Some((newline, searched)) =
-            self.newline
-                .next_hit(&hay[..end], self.scanned, &mut self.ahead)
-        else {
-            // No `\n` in the first `end` bytes: the slow path goes on
-            // from there rather than search them again.
-            self.scanned = self.scanned.max(end);
-            return None;
-        };
-        let len = newline + 1;
-        self.scanned = searched - len;
+        let len = self.cursor.next_hit(&self.newline, &hay[..end])? + 1;
+        self.cursor.consume(len);
         Some(len)
     }
 
@@ -304,9 +294,9 @@ impl LineScanner {
         buf: &mut Buffer,
         inner: &mut R,
     ) -> Result<Next, RioError> {
-        debug_assert_eq!(
-            self.ahead, 0,
-            "the fast path hands out the window's lines first"
+        debug_assert!(
+            !self.cursor.has_listed(),
+            "the fast path hands out the listed lines first"
         );
         match self.state {
             LineState::Skipping(skipping) => return self.report(buf, inner, skipping),
@@ -316,12 +306,8 @@ impl LineScanner {
         loop {
             let avail = buf.len();
             let window = avail.min(self.max_line);
-            if self.scanned < window {
-                let hay = &buf.buffer()[self.scanned..window];
-                if let Some(i) = self.newline.find(hay) {
-                    return Ok(Next::Line(self.scanned + i + 1));
-                }
-                self.scanned = window;
+            if let Some(newline) = self.cursor.next_hit(&self.newline, &buf.buffer()[..window]) {
+                return Ok(Next::Line(newline + 1));
             }
             if avail > self.max_line {
                 // No `\n` in the first `max_line` bytes, and more follow.
@@ -348,7 +334,7 @@ impl LineScanner {
             self.held.extend_from_slice(&buf.buffer()[..self.max_line]);
         }
         buf.consume(self.max_line);
-        self.scanned = 0;
+        self.restart_scan();
         self.report(
             buf,
             inner,

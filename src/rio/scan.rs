@@ -16,12 +16,12 @@ pub(crate) const WINDOW: usize = 128;
 /// x86-64 this first compares the next 128 bytes in one straight run with
 /// no branch per chunk: four 32-byte AVX2 compares where the CPU has AVX2
 /// (a call, since the rest of the crate is built for plain x86-64: 7 fewer
-/// instructions a 64 B line than inline SSE2; inlined only into
-/// `Scanner::scan_each`'s window loop, which is compiled for AVX2 itself),
-/// eight 16-byte SSE2 compares
-/// where it has not. Only a haystack with no hit in that window goes on to
-/// memchr's AVX2 searcher, built once, or to `memchr::memchr` where AVX2 is
-/// missing. Elsewhere it is `memchr::memchr`.
+/// instructions a 64 B line than inline SSE2; inlined into
+/// [`Cursor`](super::Cursor)'s fill, which is compiled for AVX2 itself),
+/// eight 16-byte SSE2 compares where it has not. Only a haystack with no
+/// hit in that window goes on to memchr's AVX2 searcher, built once, or to
+/// `memchr::memchr` where AVX2 is missing. Elsewhere it is
+/// `memchr::memchr`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ByteFinder {
     byte: u8,
@@ -29,6 +29,9 @@ pub(crate) struct ByteFinder {
     /// spreading `byte` over a vector takes four instructions a search.
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     needle: [u8; 16],
+    /// memchr's AVX2 searcher, where the CPU has AVX2 and the BMI1 and
+    /// POPCNT that come with it on every AVX2 CPU: code compiled for AVX2
+    /// here (`Cursor`'s fill) may use all three.
     #[cfg(target_arch = "x86_64")]
     avx2: Option<memchr::arch::x86_64::avx2::memchr::One>,
 }
@@ -41,7 +44,9 @@ impl ByteFinder {
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             needle: [byte; 16],
             #[cfg(target_arch = "x86_64")]
-            avx2: memchr::arch::x86_64::avx2::memchr::One::new(byte),
+            avx2: memchr::arch::x86_64::avx2::memchr::One::new(byte).filter(|_| {
+                std::is_x86_feature_detected!("bmi1") && std::is_x86_feature_detected!("popcnt")
+            }),
         }
     }
 
@@ -64,8 +69,9 @@ impl ByteFinder {
     /// `haystack` is shorter than the window, or off x86-64, where the
     /// window is not built and [`find`](ByteFinder::find) is the search.
     ///
-    /// One mask serves several short frames: a scanner hands out its hits
-    /// one by one instead of searching again from each frame's end.
+    /// One mask serves several short frames: a [`Cursor`](super::Cursor)
+    /// lists its hits for the frames that follow instead of searching again
+    /// from each frame's end.
     #[inline(always)]
     pub(crate) fn window(&self, haystack: &[u8]) -> Option<u128> {
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -90,7 +96,8 @@ impl ByteFinder {
     }
 
     /// Whether [`window`](ByteFinder::window) compares with AVX2: the CPU
-    /// has it (memchr's run-time check) and the window is built at all.
+    /// has it, with BMI1 and POPCNT (run-time checks, memchr's and std's),
+    /// and the window is built at all.
     #[inline(always)]
     pub(crate) fn has_avx2(&self) -> bool {
         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -107,46 +114,6 @@ impl ByteFinder {
             #[cfg(target_arch = "x86_64")]
             avx2: None,
             ..self
-        }
-    }
-
-    /// The next `byte` at or after `from` in `haystack`, for a search that
-    /// resumes frame after frame: `ahead` holds the hits a window found
-    /// before and did not hand out yet (bit `i` is one at
-    /// `from - WINDOW + i`). Returns the byte's index and where the search
-    /// for the next one resumes, and leaves in `ahead` the later hits of
-    /// the window that found it; so lines shorter than the window mostly
-    /// cost a bit test, not a search, and each window's bytes are compared
-    /// once. `None`: no `byte` in `haystack[from..]`, `ahead` zero.
-    ///
-    /// A hit taken from `ahead` is not checked against `haystack`: the
-    /// caller keeps the bytes it was found in.
-    #[inline(always)]
-    pub(crate) fn next_hit(
-        &self,
-        haystack: &[u8],
-        from: usize,
-        ahead: &mut u128,
-    ) -> Option<(usize, usize)> {
-        if *ahead != 0 {
-            let hit = from + ahead.trailing_zeros() as usize - WINDOW;
-            *ahead &= *ahead - 1;
-            return Some((hit, from));
-        }
-        let rest = haystack.get(from..)?;
-        match self.window(rest) {
-            Some(hits) if hits != 0 => {
-                *ahead = hits & (hits - 1);
-                Some((from + hits.trailing_zeros() as usize, from + WINDOW))
-            }
-            Some(_) => {
-                let hit = from + WINDOW + self.find_far(&rest[WINDOW..])?;
-                Some((hit, hit + 1))
-            }
-            None => {
-                let hit = from + self.find(rest)?;
-                Some((hit, hit + 1))
-            }
         }
     }
 
@@ -193,7 +160,7 @@ fn window_hits(needle: &[u8; 16], window: &[u8; WINDOW]) -> u128 {
 /// `#[target_feature]` one, which needs Rust 1.86).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "avx2")]
-// Inlined into loops compiled for AVX2 (`Scanner::scan_each`'s), in the
+// Inlined into code compiled for AVX2 (`Cursor`'s fill), in the
 // crate that instantiates them.
 #[inline]
 #[allow(unsafe_code)]
