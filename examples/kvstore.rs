@@ -34,7 +34,7 @@ use std::num::NonZeroU16;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use bytes::BytesMut;
+use rionet::bytes::BytesMut;
 use common::{Arg, Cli, Stop};
 use rionet::TimedStream;
 use rionet::frame::{Decoder, Encoder, FrameError, Framed, Lines};

@@ -76,9 +76,9 @@
 //! the maximum), [`frame::FrameError`] (a frame over the maximum, a cut
 //! stream, a malformed header; [`is_recoverable`](frame::FrameError::is_recoverable)
 //! says whether the stream is still usable) and [`ServeError`] (a server that
-//! could not start or whose listener broke). Each has `kind()` and converts into [`std::io::Error`] with
-//! the most telling [`std::io::ErrorKind`], so `?` works in functions
-//! returning `io::Result`. The umbrella [`Error`] (with
+//! could not start or whose listener broke). Each has `kind()` and converts
+//! into [`std::io::Error`] with the most telling [`std::io::ErrorKind`], so
+//! `?` works in functions returning `io::Result`. The umbrella [`Error`] (with
 //! [`rionet::Result`](Result)) takes every layer's error through `From`, for
 //! code that mixes layers.
 //!
