@@ -34,9 +34,9 @@ use std::num::NonZeroU16;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use rionet::bytes::BytesMut;
 use common::{Arg, Cli, Stop};
 use rionet::TimedStream;
+use rionet::bytes::BytesMut;
 use rionet::frame::{Decoder, Encoder, FrameError, Framed, Lines};
 
 /// The longest command or reply line, `\n` excluded.

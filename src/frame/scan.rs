@@ -836,10 +836,10 @@ mod tests {
         (out, scanner.bytes_examined())
     }
 
-    /// The window loop of `scan_each` runs compiled for AVX2 on CPUs that
-    /// have it: it finds what it finds without AVX2, and what `scan` finds
+    /// The cursor's fill runs compiled for AVX2 on CPUs that have it:
+    /// `scan_each` finds what it finds without AVX2, and what `scan` finds
     /// frame by frame, after the same search, over long lines and over
-    /// short ones (stages of many delimiters a window).
+    /// short ones (many delimiters a window).
     #[test]
     fn scan_each_finds_what_scan_finds_with_and_without_avx2() {
         for text in [lines(300), lines(9)] {
