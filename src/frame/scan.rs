@@ -561,6 +561,9 @@ impl Scanner {
                 // Only a caller that broke the contract gets here.
                 return false;
             }
+            // `find_fast`'s frame rule, written out again: one shared
+            // helper cost one call a frame 2 more instructions a line
+            // (callgrind, 93 -> 95) and 1.5% in interleaved runs.
             let end = delimiter + 1;
             let start = if newline && delimiter > off && src[delimiter - 1] == b'\r' {
                 delimiter - 1

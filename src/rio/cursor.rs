@@ -122,9 +122,7 @@ impl Cursor {
     #[inline(always)]
     pub(crate) fn next_listed(&mut self, len: usize) -> Option<usize> {
         if self.next < self.len {
-            let hit = self
-                .origin
-                .wrapping_add(usize::from(self.offsets[self.next]));
+            let hit = self.first_listed();
             if hit < len {
                 self.next += 1;
                 return Some(hit);
@@ -134,15 +132,21 @@ impl Cursor {
         None
     }
 
+    /// The first listed hit, as an index into the haystack as it stands
+    /// now (something must be listed).
+    #[inline(always)]
+    fn first_listed(&self) -> usize {
+        self.origin
+            .wrapping_add(usize::from(self.offsets[self.next]))
+    }
+
     /// Hands the listed hits to `take` in order, each as an index into the
     /// haystack as it stands now, while `take` returns true; a hit `take`
     /// refuses stays listed. The caller then consumes what it took.
     #[inline(always)]
     pub(crate) fn drain(&mut self, mut take: impl FnMut(usize) -> bool) {
         while self.next < self.len {
-            let hit = self
-                .origin
-                .wrapping_add(usize::from(self.offsets[self.next]));
+            let hit = self.first_listed();
             if !take(hit) {
                 return;
             }
@@ -157,11 +161,7 @@ impl Cursor {
         let from = self.resume().min(haystack.len());
         self.restart_at(from);
         self.fill(finder, haystack);
-        if self.next < self.len {
-            let hit = self
-                .origin
-                .wrapping_add(usize::from(self.offsets[self.next]));
-            self.next += 1;
+        if let Some(hit) = self.next_listed(haystack.len()) {
             return Some(hit);
         }
         let from = self.resume();
