@@ -50,6 +50,11 @@ use tokio_util::codec::{
     Decoder as TokioDecoder, Encoder as TokioEncoder, LengthDelimitedCodec, LinesCodec,
 };
 
+#[path = "quartiles.rs"]
+mod quartiles;
+
+use quartiles::quartiles;
+
 const STREAM: usize = 16 << 20;
 const FEED: usize = 64 * 1024;
 
@@ -444,13 +449,6 @@ fn turns(rounds: &str, work: &Work, a: &str, b: &str) -> Result<usize, String> {
     println!("{b}: median {:.3} ms", quartiles(tb)[1] * 1e3);
     println!("{b} / {a}: median {median:.3} (quartiles {q1:.3}, {q3:.3}) over {rounds} rounds");
     Ok(2 * rounds)
-}
-
-/// The first quartile, the median and the third quartile of `values`.
-fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |q: usize| values[(values.len() - 1) * q / 4];
-    [at(1), at(2), at(3)]
 }
 
 fn run(args: &[String]) -> Result<usize, String> {

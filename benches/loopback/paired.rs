@@ -20,7 +20,11 @@
 
 use std::time::Duration;
 
+#[path = "../quartiles.rs"]
+mod quartiles;
 mod streams;
+
+use quartiles::quartiles;
 
 use streams::{NAMES, Stream};
 
@@ -76,11 +80,4 @@ fn main() {
             println!("ratio {size} {ours} {peer} median {median:.3} q1 {q1:.3} q3 {q3:.3}");
         }
     }
-}
-
-/// The first quartile, the median and the third quartile of `values`.
-fn quartiles(mut values: Vec<f64>) -> [f64; 3] {
-    values.sort_by(f64::total_cmp);
-    let at = |q: usize| values[(values.len() - 1) * q / 4];
-    [at(1), at(2), at(3)]
 }
