@@ -169,6 +169,8 @@ impl Stream {
         Stream::start(reader, write, len)
     }
 
+    /// Starts `reader` on its own thread, with the channel that starts a
+    /// round and the one its payload count comes back on.
     fn start(
         reader: impl FnOnce(mpsc::Receiver<()>, mpsc::Sender<usize>) + Send + 'static,
         write: impl FnMut() + 'static,
