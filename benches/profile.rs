@@ -24,7 +24,14 @@
 //!   `FrameReader` (`next` or `read_frame_slice`) from memory, or read in
 //!   64 KiB pieces with the headers walked by hand;
 //! - `loopback rionet|borrowed|raw SIZE`: 16 MiB over loopback TCP, as
-//!   benches/loopback.rs does.
+//!   benches/loopback/ does.
+//!
+//! `profile turns ROUNDS WORKLOAD A B [SIZE|FILE]` times two
+//! implementations of one workload in turns instead, ROUNDS runs each,
+//! and prints the median of the rounds' ratios: on a shared machine two
+//! criterion rows timed seconds apart can differ by what the neighbours
+//! did in between; runs in turns share the same moments. For example
+//! `profile turns 30 lines in-place memchr`.
 
 use std::fs::File;
 use std::hint::black_box;
@@ -32,6 +39,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
+use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
 use rionet::RioReader;
@@ -41,6 +49,11 @@ use rionet::frame::{
 use tokio_util::codec::{
     Decoder as TokioDecoder, Encoder as TokioEncoder, LengthDelimitedCodec, LinesCodec,
 };
+
+#[path = "quartiles.rs"]
+mod quartiles;
+
+use quartiles::quartiles;
 
 const STREAM: usize = 16 << 20;
 const FEED: usize = 64 * 1024;
@@ -350,27 +363,104 @@ fn work_loopback(imp: &str, size: usize) -> usize {
     count
 }
 
-fn run(args: &[String]) -> Result<usize, String> {
-    let size = |s: &String| s.parse::<usize>().map_err(|e| format!("bad size {s}: {e}"));
-    match args {
-        [w, imp, s] if w == "len-decode" => Ok(work_len_decode(imp, &wire(&payloads(size(s)?)))),
-        [w, imp, s] if w == "len-encode" => {
-            let frames = payloads(size(s)?);
+/// A workload's run for one implementation, its input built beforehand.
+type Work = Box<dyn Fn(&str) -> usize>;
+
+/// The workload `name` with its argument (a size or a file), input built
+/// once: the same bytes for every run and every implementation.
+fn workload(name: &str, arg: Option<&str>) -> Result<Work, String> {
+    let size = || {
+        let s = arg.ok_or(format!("{name} needs a SIZE"))?;
+        s.parse::<usize>().map_err(|e| format!("bad size {s}: {e}"))
+    };
+    Ok(match name {
+        "len-decode" => {
+            let wire = wire(&payloads(size()?));
+            Box::new(move |imp| work_len_decode(imp, &wire))
+        }
+        "len-encode" => {
+            let frames = payloads(size()?);
             // The benches encode the same payloads again and again: after the
             // first clone each `Bytes` is shared, and a clone is one atomic
             // increment instead of an allocation. Start from there.
             frames.iter().for_each(|frame| drop(frame.clone()));
-            Ok(work_len_encode(imp, &frames))
+            Box::new(move |imp| work_len_encode(imp, &frames))
         }
-        [w, imp] if w == "lines" => Ok(work_lines(imp, &lines_input())),
-        [w, imp, path] if w == "rio" => {
-            let file = File::open(path).map_err(|e| format!("opening {path}: {e}"))?;
-            Ok(work_rio(imp, file))
+        "lines" => {
+            let input = lines_input();
+            Box::new(move |imp| work_lines(imp, &input))
         }
-        [w, imp, s] if w == "frame-write" => Ok(work_frame_write(imp, &payloads(size(s)?))),
-        [w, imp, s] if w == "frame-read" => Ok(work_frame_read(imp, &wire(&payloads(size(s)?)))),
-        [w, imp, s] if w == "loopback" => Ok(work_loopback(imp, size(s)?)),
-        _ => Err("usage: see the doc comment of benches/profile.rs".to_owned()),
+        "rio" => {
+            let path = arg.ok_or("rio needs a FILE")?.to_owned();
+            File::open(&path).map_err(|e| format!("opening {path}: {e}"))?;
+            Box::new(move |imp| work_rio(imp, File::open(&path).unwrap()))
+        }
+        "frame-write" => {
+            let frames = payloads(size()?);
+            Box::new(move |imp| work_frame_write(imp, &frames))
+        }
+        "frame-read" => {
+            let wire = wire(&payloads(size()?));
+            Box::new(move |imp| work_frame_read(imp, &wire))
+        }
+        "loopback" => {
+            let size = size()?;
+            Box::new(move |imp| work_loopback(imp, size))
+        }
+        _ => return Err(USAGE.to_owned()),
+    })
+}
+
+const USAGE: &str = "usage: see the doc comment of benches/profile.rs";
+
+/// `turns ROUNDS WORKLOAD A B [ARG]`: runs implementations `a` and `b`
+/// in turns (`b` first every other round), each run timed, and prints each
+/// one's median run and the median of the rounds' ratios `b / a` with its
+/// quartiles (above 1: `a` is faster). The two are compared at the same
+/// moments, so what the machine's neighbours do falls on both.
+fn turns(rounds: &str, work: &Work, a: &str, b: &str) -> Result<usize, String> {
+    let rounds: usize = rounds
+        .parse()
+        .map_err(|e| format!("bad round count {rounds}: {e}"))?;
+    if rounds == 0 {
+        return Err("turns needs at least one round".to_owned());
+    }
+    let time = |imp: &str| {
+        let start = Instant::now();
+        black_box(work(imp));
+        start.elapsed().as_secs_f64()
+    };
+    // One untimed run each: page faults, caches, the allocator's first pages.
+    time(a);
+    time(b);
+    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            ta.push(time(a));
+            tb.push(time(b));
+        } else {
+            tb.push(time(b));
+            ta.push(time(a));
+        }
+    }
+    let ratios = ta.iter().zip(&tb).map(|(a, b)| b / a).collect();
+    let [q1, median, q3] = quartiles(ratios);
+    println!("{a}: median {:.3} ms", quartiles(ta)[1] * 1e3);
+    println!("{b}: median {:.3} ms", quartiles(tb)[1] * 1e3);
+    println!("{b} / {a}: median {median:.3} (quartiles {q1:.3}, {q3:.3}) over {rounds} rounds");
+    Ok(2 * rounds)
+}
+
+fn run(args: &[String]) -> Result<usize, String> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args[..] {
+        ["turns", rounds, name, a, b, ref arg @ ..] if arg.len() <= 1 => {
+            turns(rounds, &workload(name, arg.first().copied())?, a, b)
+        }
+        [name, imp, ref arg @ ..] if arg.len() <= 1 => {
+            Ok(workload(name, arg.first().copied())?(imp))
+        }
+        _ => Err(USAGE.to_owned()),
     }
 }
 

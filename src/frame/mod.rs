@@ -29,8 +29,9 @@
 //!
 //! # Limits: one rule
 //!
-//! Every codec builder has `max_frame_len`, and it counts one thing: **the
-//! bytes of the frame the decoder hands back** — after the header bytes it
+//! Every codec builder has `max_frame_len` ([`FixedLength`] has no builder
+//! and needs no limit: its one frame length is the `new` argument), and it
+//! counts one thing: **the bytes of the frame the decoder hands back** — after the header bytes it
 //! strips, without a stripped delimiter, with a kept one. The encoder takes
 //! that same frame as its item and refuses one over the maximum.
 //! [`RioReader::max_line`](crate::RioReader) follows the same rule (its
