@@ -595,23 +595,28 @@ impl Scanner {
     /// search.
     #[inline(always)]
     fn find_fast(&mut self, src: &[u8]) -> Option<(usize, usize)> {
-        if self.discard.is_some() {
-            return None;
-        }
-        let (finder, newline) = match &self.fast {
-            FastPath::Byte(finder) => (finder, false),
-            FastPath::Newline(finder) => (finder, true),
-            FastPath::None => return None,
-        };
-        // A frame's delimiter is searched for up to `max + 1` bytes on
-        // (listed ones were, when they were found).
+        // Nothing is listed but by the fast path, and nothing while an
+        // oversized frame is dropped: a listed delimiter needs neither
+        // check. Callgrind, 1..127 B lines, instructions a line with both
+        // checked first -> here: one `decode_slice` a line in place 93 ->
+        // 87, fed through a `BytesMut` 169 -> 161, `decode` 251 -> 241.
         let delimiter = match self.at.next_listed(src.len()) {
             Some(listed) => listed,
             None => {
+                if self.discard.is_some() {
+                    return None;
+                }
+                let finder = match &self.fast {
+                    FastPath::Byte(finder) | FastPath::Newline(finder) => finder,
+                    FastPath::None => return None,
+                };
+                // A frame's delimiter is searched for up to `max + 1`
+                // bytes on (listed ones were, when they were found).
                 let limit = src.len().min(self.max.saturating_add(1));
                 self.at.search(finder, &src[..limit])?
             }
         };
+        let newline = matches!(self.fast, FastPath::Newline(_));
         let end = delimiter + 1;
         let start = match delimiter.checked_sub(1) {
             Some(cr) if newline && src[cr] == b'\r' => cr,
