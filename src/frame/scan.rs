@@ -618,9 +618,14 @@ impl Scanner {
         };
         let newline = matches!(self.fast, FastPath::Newline(_));
         let end = delimiter + 1;
-        let start = match delimiter.checked_sub(1) {
-            Some(cr) if newline && src[cr] == b'\r' => cr,
-            _ => delimiter,
+        // A delimiter at 0 has no byte before it: `cr` wraps past the end,
+        // and one bounds check covers both (callgrind, in place: 1 fewer
+        // instruction a line than `checked_sub` and an index).
+        let cr = delimiter.wrapping_sub(1);
+        let start = if newline && src.get(cr) == Some(&b'\r') {
+            cr
+        } else {
+            delimiter
         };
         let frame = if self.strip { start } else { end };
         if frame > self.max {
