@@ -25,7 +25,7 @@ const STAGE: usize = 64;
 /// `usize` index -> here: one `decode_slice` a line in place 86 -> 84,
 /// `decode` 241 -> 238, `RioReader::read_line_slice` 91 -> 89.
 const ROOM: usize = 256;
-const _: () = assert!(STAGE + WINDOW + SLOTS <= ROOM && ROOM == u8::MAX as usize + 1);
+const _: () = assert!(STAGE + WINDOW + 4 <= ROOM && ROOM == u8::MAX as usize + 1);
 const _: () = assert!((STAGE + 1) * WINDOW <= u16::MAX as usize + 1);
 
 /// A byte search that resumes frame after frame, for the framing scanner
@@ -267,32 +267,23 @@ impl fmt::Debug for Cursor {
     }
 }
 
-/// Each 64-bit half writes [`SLOTS`] slots whatever it holds (a slot past
-/// the last holds garbage the next write overwrites), then loops only over
-/// the hits past those: the branch a half's varying count would cost is
-/// gone for all but halves of more hits.
-///
-/// On 1..127 B lines 3.6% of 64-byte halves hold three hits or more, 0.4%
-/// four or more, 0.04% five or more. Callgrind, instructions a line and
-/// mispredicted branches (its branch model) a thousand lines, with 4 -> 3
-/// -> 2 slots: one `decode_slice` a line in place 79.4 -> 75.4 -> 71.8 and
-/// 39 -> 44 -> 83, `decode_slices` 67.8 -> 63.8 -> 60.2 and 39 -> 44 -> 81.
-/// Three: the loop for a fourth hit runs too rarely to matter; at two it
-/// would run for one half in 28.
-const SLOTS: usize = 3;
-
 /// Appends the offsets of `mask`'s set bits, plus `at`, to `offsets` from
 /// `count` on (bit `i` is offset `at + i`); returns the new count.
+///
+/// Each 64-bit half writes four slots whatever it holds (a slot past the
+/// last holds garbage the next write overwrites), then loops only over the
+/// hits past four: the branch a half's varying count would cost is gone
+/// for all but halves of five hits or more.
 #[inline(always)]
 fn push_hits(offsets: &mut [u16; ROOM], mut count: usize, mask: u128, at: usize) -> usize {
     for (half, mut bits) in [(0, mask as u64), (64, (mask >> 64) as u64)] {
         let from = (at + half) as u16;
         let n = bits.count_ones() as usize;
-        for slot in &mut offsets[count..count + SLOTS] {
+        for slot in &mut offsets[count..count + 4] {
             *slot = from + bits.trailing_zeros() as u16;
             bits &= bits.wrapping_sub(1);
         }
-        let mut slot = count + SLOTS;
+        let mut slot = count + 4;
         while bits != 0 {
             offsets[slot] = from + bits.trailing_zeros() as u16;
             bits &= bits - 1;
