@@ -117,7 +117,7 @@ pub(crate) const DEFAULT_MAX_FRAME_LENGTH: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct Delimited {
     delimiters: Vec<Vec<u8>>,
-    scanner: Scanner,
+    scanner: Scanner<false>,
 }
 
 impl Delimited {

@@ -89,7 +89,7 @@ type Result<T, E = FrameError> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct Lines {
     crlf: bool,
-    scanner: Scanner,
+    scanner: Scanner<true>,
 }
 
 impl Default for Lines {
