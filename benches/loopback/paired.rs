@@ -35,7 +35,7 @@ mod pingpong;
 mod quartiles;
 mod streams;
 
-use pingpong::Pinger;
+use pingpong::{PINGERS, Pinger};
 use quartiles::quartiles;
 use streams::{NAMES, Stream};
 
@@ -111,7 +111,7 @@ fn streams_in_turns(rounds: usize) {
 
 /// The ping-pong, [`TRIPS`] round trips a round with each pinger in turns.
 fn ping_pong(rounds: usize) {
-    let mut pingers = Pinger::all();
+    let mut pingers: Vec<Pinger> = PINGERS.iter().map(|(_, make)| make()).collect();
     let mut times = vec![Vec::with_capacity(rounds); pingers.len()];
     for _ in 0..WARM_UP * TRIPS {
         pingers.iter_mut().for_each(Pinger::trip);
@@ -126,7 +126,7 @@ fn ping_pong(rounds: usize) {
             times[p].push(start.elapsed().as_secs_f64() / TRIPS as f64);
         }
     }
-    for (name, times) in pingpong::NAMES.iter().zip(&times) {
+    for ((name, _), times) in PINGERS.iter().zip(&times) {
         let median = quartiles(times.clone())[1];
         println!("pingpong {name} median_ns {:.0}", median * 1e9);
     }

@@ -15,8 +15,11 @@ use crate::streams::pair;
 /// Bytes of payload per ping-pong message.
 pub const PING: usize = 64;
 
-/// The names of the pingers, in the order [`Pinger::all`] makes them.
-pub const NAMES: [&str; 2] = ["rionet", "raw"];
+/// Makes a pinger: its connection and echo thread.
+pub type MakePinger = fn() -> Pinger;
+
+/// Every pinger, by name: framed first, then raw.
+pub const PINGERS: [(&str, MakePinger); 2] = [("rionet", Pinger::rionet), ("raw", Pinger::raw)];
 
 /// One way of making a round trip; see the module docs.
 pub struct Pinger {
@@ -25,11 +28,7 @@ pub struct Pinger {
 }
 
 impl Pinger {
-    /// Every pinger of [`NAMES`], in that order.
-    pub fn all() -> Vec<Pinger> {
-        vec![Pinger::rionet(), Pinger::raw()]
-    }
-
+    /// Frames through `FrameWriter` / `FrameReader`, both ways.
     fn rionet() -> Pinger {
         let (client, server) = nodelay_pair();
         let echo = thread::spawn(move || {
@@ -53,6 +52,7 @@ impl Pinger {
         }
     }
 
+    /// The same bytes with `write_all` / `read_exact`.
     fn raw() -> Pinger {
         let (mut client, mut server) = nodelay_pair();
         let echo = thread::spawn(move || {
