@@ -143,7 +143,7 @@ if os.path.exists(crio):
 # framing does. `rionet_borrowed` reads the same frames with
 # `read_frame_slice`. Figures: each stream's median round; the ratio is the
 # median of the rounds' ratios, [first quartile, third].
-streams, ratios = {}, {}
+streams, ratios, pings = {}, {}, {}
 if os.path.exists(paired):
     with open(paired) as f:
         for line in f:
@@ -152,6 +152,10 @@ if os.path.exists(paired):
                 streams[(int(w[1]), w[2])] = int(w[6]) / float(w[4])  # GB/s
             elif w[:1] == ["ratio"]:
                 ratios[(int(w[1]), w[2], w[3])] = (float(w[5]), float(w[7]), float(w[9]))
+            elif w[:1] == ["pingpong"]:
+                pings[w[1]] = float(w[3])
+            elif w[:1] == ["latency"]:
+                pings["ratio"] = (float(w[4]), float(w[6]), float(w[8]))
 for ours, kind, size, label, peer, name, target in [
         ("rionet", "", 65536, "64 KiB", "raw", "raw", "≥ 90%"),
         ("rionet", "", 64, "64 B", "raw-messages", "raw, message by message", "≥ 60%"),
@@ -168,15 +172,6 @@ for ours, kind, size, label, peer, name, target in [
                  f"{streams[(size, peer)]:.2f} GB/s {name}",
                  f"{median * 100:.0f}% [{q1 * 100:.0f}–{q3 * 100:.0f}%]", target))
 
-pings = {}
-if os.path.exists(paired):
-    with open(paired) as f:
-        for line in f:
-            w = line.split()
-            if w[:1] == ["pingpong"]:
-                pings[w[1]] = float(w[3])
-            elif w[:1] == ["latency"]:
-                pings["ratio"] = (float(w[4]), float(w[6]), float(w[8]))
 if "ratio" in pings:
     median, q1, q3 = pings["ratio"]
     rows.append(("loopback ping-pong, 64 B (latency, one CPU)",
