@@ -157,15 +157,24 @@ impl Cursor {
     /// Hands the listed hits to `take` in order, each as an index into the
     /// haystack as it stands now, while `take` returns true; a hit `take`
     /// refuses stays listed. The caller then consumes what it took.
+    ///
+    /// The loop works on copies of the list's state, written back once: a
+    /// `take` that calls out (a caller's closure) would otherwise make the
+    /// compiler store `next` and reload the state at every hit.
+    /// Callgrind, 1..127 B lines, `decode_slices` 63.8 -> 60.9
+    /// instructions a line.
     #[inline(always)]
     pub(crate) fn drain(&mut self, mut take: impl FnMut(usize) -> bool) {
-        while self.next < self.len {
-            let hit = self.first_listed();
+        let (origin, len) = (self.origin, self.len);
+        let mut next = self.next;
+        while next < len {
+            let hit = origin.wrapping_add(usize::from(self.offsets[usize::from(next)]));
             if !take(hit) {
-                return;
+                break;
             }
-            self.next += 1;
+            next += 1;
         }
+        self.next = next;
     }
 
     /// [`next_hit`](Cursor::next_hit) with nothing listed: fills the list,
