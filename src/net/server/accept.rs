@@ -78,7 +78,6 @@ pub(super) fn classify(err: &io::Error) -> AcceptError {
         AcceptError::Fatal
     } else {
         // ENOBUFS, ENOMEM (kernel memory: it comes back), and anything unknown.
-        let _out_of_memory = [errno::ENOBUFS, errno::ENOMEM];
         AcceptError::BackOff
     }
 }
