@@ -109,15 +109,14 @@ fn drain_borrowed<D: BorrowDecoder<Error = FrameError>>(
     codec: &mut D,
     buf: &mut BytesMut,
 ) -> usize {
-    let mut pos = 0;
-    let mut frames = 0;
+    let (src, mut pos, mut frames) = (&buf[..], 0, 0);
     loop {
-        let found = codec.decode_slice(&buf[pos..], false);
+        let found = codec.decode_slice(&src[pos..], false);
         let Some(range) = found.result.unwrap() else {
             pos += found.consumed;
             break;
         };
-        black_box(&buf[pos + range.start..pos + range.end]);
+        black_box(&src[pos + range.start..pos + range.end]);
         frames += 1;
         pos += found.consumed;
     }
@@ -155,55 +154,95 @@ fn lines_input() -> Vec<u8> {
     out
 }
 
-#[inline(never)]
-fn work_lines(imp: &str, input: &[u8]) -> usize {
-    if imp == "memchr" {
-        return memchr::memchr_iter(b'\n', input).count();
+/// The `lines` workload for `imp`: each implementation its own `work_*`
+/// function, so one's code does not move another's register allocation.
+fn lines(imp: &str, input: &[u8]) -> usize {
+    match imp {
+        "memchr" => work_lines_memchr(input),
+        "in-place" => work_lines_in_place(input),
+        "in-place-batch" => work_lines_in_place_batch(input),
+        "borrowed" => work_lines_borrowed(input),
+        "rionet" => work_lines_rionet(input),
+        _ => work_lines_tokio(input),
     }
-    if imp == "in-place-batch" {
+}
+
+#[inline(never)]
+fn work_lines_memchr(input: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', input).count()
+}
+
+/// The borrowed path over the bytes where they are: no feed, no copy.
+#[inline(never)]
+fn work_lines_in_place(input: &[u8]) -> usize {
+    let mut codec = Lines::new();
+    let (mut pos, mut lines) = (0, 0);
+    loop {
+        let found = codec.decode_slice(&input[pos..], false);
+        let Some(range) = found.result.unwrap() else {
+            return lines;
+        };
+        black_box(&input[pos + range.start..pos + range.end]);
+        pos += found.consumed;
+        lines += 1;
+    }
+}
+
+#[inline(never)]
+fn work_lines_in_place_batch(input: &[u8]) -> usize {
+    let mut lines = 0;
+    let found = Lines::new().decode_slices(input, false, |line| {
+        black_box(line);
+        lines += 1;
+    });
+    found.result.unwrap();
+    lines
+}
+
+#[inline(never)]
+fn work_lines_borrowed(input: &[u8]) -> usize {
+    let mut codec = Lines::new();
+    feed_lines(input, |buf| drain_borrowed(&mut codec, buf))
+}
+
+#[inline(never)]
+fn work_lines_rionet(input: &[u8]) -> usize {
+    let mut codec = Lines::new();
+    feed_lines(input, |buf| {
         let mut lines = 0;
-        let found = Lines::new().decode_slices(input, false, |line| {
+        while let Some(line) = Decoder::decode(&mut codec, buf).unwrap() {
             black_box(line);
             lines += 1;
-        });
-        found.result.unwrap();
-        return lines;
-    }
-    if imp == "in-place" {
-        // The borrowed path over the bytes where they are: no feed, no copy.
-        let mut codec = Lines::new();
-        let (mut pos, mut lines) = (0, 0);
-        loop {
-            let found = codec.decode_slice(&input[pos..], false);
-            let Some(range) = found.result.unwrap() else {
-                return lines;
-            };
-            black_box(&input[pos + range.start..pos + range.end]);
-            pos += found.consumed;
+        }
+        lines
+    })
+}
+
+#[inline(never)]
+fn work_lines_tokio(input: &[u8]) -> usize {
+    let mut codec = LinesCodec::new();
+    feed_lines(input, |buf| {
+        let mut lines = 0;
+        while let Some(line) = TokioDecoder::decode(&mut codec, buf).unwrap() {
+            black_box(line);
             lines += 1;
         }
-    }
+        lines
+    })
+}
+
+/// Appends `input` to a buffer `FEED` bytes at a time, as reads would,
+/// calling `drain` after each piece; returns the sum of what it returned.
+#[inline(always)]
+fn feed_lines(input: &[u8], mut drain: impl FnMut(&mut BytesMut) -> usize) -> usize {
     let mut buf = BytesMut::with_capacity(2 * FEED);
-    let mut rionet = Lines::new();
-    let mut tokio = LinesCodec::new();
-    let mut lines = 0;
-    for chunk in input.chunks(FEED) {
-        buf.extend_from_slice(chunk);
-        if imp == "borrowed" {
-            lines += drain_borrowed(&mut rionet, &mut buf);
-        } else if imp == "rionet" {
-            while let Some(line) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
-                black_box(line);
-                lines += 1;
-            }
-        } else {
-            while let Some(line) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
-                black_box(line);
-                lines += 1;
-            }
-        }
-    }
-    lines
+    input
+        .chunks(FEED)
+        .map(|chunk| {
+            buf.extend_from_slice(chunk);
+            drain(&mut buf)
+        })
+        .sum()
 }
 
 #[inline(never)]
@@ -388,7 +427,7 @@ fn workload(name: &str, arg: Option<&str>) -> Result<Work, String> {
         }
         "lines" => {
             let input = lines_input();
-            Box::new(move |imp| work_lines(imp, &input))
+            Box::new(move |imp| lines(imp, &input))
         }
         "rio" => {
             let path = arg.ok_or("rio needs a FILE")?.to_owned();
