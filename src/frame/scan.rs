@@ -7,6 +7,7 @@ use std::ops::Range;
 use bytes::BytesMut;
 use memchr::memmem::Finder;
 
+use super::Decoded;
 use super::borrow::{Found, Scan};
 use super::{FrameError, Oversize};
 use crate::rio::{ByteFinder, Cursor};
@@ -500,9 +501,41 @@ impl<const NEWLINE: bool> Scanner<NEWLINE> {
     /// behind both the `Bytes` and the borrowed path.
     #[inline(always)]
     pub(crate) fn scan(&mut self, src: &[u8], eof: bool) -> Scan {
-        if let Some(scan) = self.scan_fast(src) {
-            return scan;
+        match self.scan_fast(src) {
+            Some(scan) => scan,
+            None => self.scan_rest_here(src, eof),
         }
+    }
+
+    /// `scan(src, eof).into_decoded(src)`, what
+    /// [`BorrowDecoder::decode_slice`] returns: the fast path's frame
+    /// returned as it is found, everything else one call away. Merged with
+    /// the slow paths' results in the caller's loop, the frame went
+    /// through the stack: callgrind, 1..127 B lines fed in 64 KiB chunks,
+    /// 148.9 -> 138.9 instructions a line (in place, 74.4, unchanged).
+    ///
+    /// [`BorrowDecoder::decode_slice`]: super::BorrowDecoder::decode_slice
+    #[inline(always)]
+    pub(crate) fn scan_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
+        match self.find_fast(src) {
+            Some((frame, end)) => Decoded {
+                consumed: end,
+                result: Ok(Some(0..frame)),
+            },
+            None => self.scan_rest(src, eof).into_decoded(src),
+        }
+    }
+
+    /// [`scan_rest_here`](Scanner::scan_rest_here) out of the caller's loop.
+    #[inline(never)]
+    fn scan_rest(&mut self, src: &[u8], eof: bool) -> Scan {
+        self.scan_rest_here(src, eof)
+    }
+
+    /// [`scan`](Scanner::scan) past the fast path: the first step, and the
+    /// drops, waits and errors after it.
+    #[inline(always)]
+    fn scan_rest_here(&mut self, src: &[u8], eof: bool) -> Scan {
         match self.step(src, eof) {
             Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
             first => self.scan_slow(src, eof, first),
@@ -543,10 +576,7 @@ impl<const NEWLINE: bool> Scanner<NEWLINE> {
                 off += end;
                 continue;
             }
-            let scan = match self.step(&src[off..], eof) {
-                Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
-                first => self.scan_slow(&src[off..], eof, first),
-            };
+            let scan = self.scan_rest_here(&src[off..], eof);
             match scan.found {
                 Found::Frame(range) => {
                     each(off + range.start..off + range.end);
