@@ -1,7 +1,10 @@
 //! The bench workloads as a plain program, for profilers: each runs a fixed
 //! amount of work in one `#[inline(never)]` function named `work_*`, so
 //! `valgrind --tool=callgrind --toggle-collect='*work_*'` counts it alone
-//! (`perf record` works the same way where the VM exposes counters).
+//! (`perf record` works the same way where the VM exposes counters). Where
+//! a workload has several implementations, each has its own `work_*`
+//! function: sharing one, a change to one implementation moved the
+//! others' counts.
 //!
 //! ```text
 //! cargo build --release -p rionet-benches --example profile
@@ -72,34 +75,73 @@ fn wire(frames: &[Bytes]) -> Vec<u8> {
     dst.to_vec()
 }
 
-#[inline(never)]
-fn work_len_decode(imp: &str, wire: &[u8]) -> usize {
-    let mut buf = BytesMut::with_capacity(wire.len() + FEED);
-    let mut rionet = LengthPrefix::new();
-    let mut tokio = LengthDelimitedCodec::new();
-    let mut frames = 0;
-    for chunk in wire.chunks(FEED) {
-        buf.extend_from_slice(chunk);
-        match imp {
-            "rionet" => {
-                while let Some(frame) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
-                    black_box(frame);
-                    frames += 1;
-                }
-            }
-            "tokio" => {
-                while let Some(frame) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
-                    black_box(frame.freeze());
-                    frames += 1;
-                }
-            }
-            "borrowed" => frames += drain_borrowed(&mut rionet, &mut buf),
-            _ => {
-                black_box(&buf);
-            }
-        }
+/// The `len-decode` workload for `imp`, each implementation in its own
+/// `work_*` function (see [`lines`]).
+fn len_decode(imp: &str, wire: &[u8]) -> usize {
+    match imp {
+        "rionet" => work_len_decode_rionet(wire),
+        "borrowed" => work_len_decode_borrowed(wire),
+        "tokio" => work_len_decode_tokio(wire),
+        _ => work_len_decode_copy(wire),
     }
-    frames
+}
+
+#[inline(never)]
+fn work_len_decode_rionet(wire: &[u8]) -> usize {
+    let mut codec = LengthPrefix::new();
+    feed(wire, wire.len() + FEED, |buf| {
+        let mut frames = 0;
+        while let Some(frame) = Decoder::decode(&mut codec, buf).unwrap() {
+            black_box(frame);
+            frames += 1;
+        }
+        frames
+    })
+}
+
+#[inline(never)]
+fn work_len_decode_borrowed(wire: &[u8]) -> usize {
+    let mut codec = LengthPrefix::new();
+    feed(wire, wire.len() + FEED, |buf| {
+        drain_borrowed(&mut codec, buf)
+    })
+}
+
+#[inline(never)]
+fn work_len_decode_tokio(wire: &[u8]) -> usize {
+    let mut codec = LengthDelimitedCodec::new();
+    feed(wire, wire.len() + FEED, |buf| {
+        let mut frames = 0;
+        while let Some(frame) = TokioDecoder::decode(&mut codec, buf).unwrap() {
+            black_box(frame.freeze());
+            frames += 1;
+        }
+        frames
+    })
+}
+
+/// The floor: the same chunks appended, no frames.
+#[inline(never)]
+fn work_len_decode_copy(wire: &[u8]) -> usize {
+    feed(wire, wire.len() + FEED, |buf| {
+        black_box(&buf);
+        0
+    })
+}
+
+/// Appends `input` to a buffer of `capacity` bytes `FEED` bytes at a time,
+/// as reads would, calling `drain` after each piece; returns the sum of
+/// what it returned.
+#[inline(always)]
+fn feed(input: &[u8], capacity: usize, mut drain: impl FnMut(&mut BytesMut) -> usize) -> usize {
+    let mut buf = BytesMut::with_capacity(capacity);
+    input
+        .chunks(FEED)
+        .map(|chunk| {
+            buf.extend_from_slice(chunk);
+            drain(&mut buf)
+        })
+        .sum()
 }
 
 /// Every whole frame of `buf`, borrowed, then the consumed bytes dropped
@@ -124,17 +166,47 @@ fn drain_borrowed<D: BorrowDecoder<Error = FrameError>>(
     frames
 }
 
+/// The `len-encode` workload for `imp`, each implementation in its own
+/// `work_*` function (see [`lines`]).
+fn len_encode(imp: &str, frames: &[Bytes]) -> usize {
+    match imp {
+        "rionet" => work_len_encode_rionet(frames),
+        "slice" => work_len_encode_slice(frames),
+        _ => work_len_encode_tokio(frames),
+    }
+}
+
 #[inline(never)]
-fn work_len_encode(imp: &str, frames: &[Bytes]) -> usize {
+fn work_len_encode_rionet(frames: &[Bytes]) -> usize {
+    let mut codec = LengthPrefix::new();
+    encode_all(frames, |frame, dst| {
+        Encoder::encode(&mut codec, frame.clone(), dst).unwrap()
+    })
+}
+
+#[inline(never)]
+fn work_len_encode_slice(frames: &[Bytes]) -> usize {
+    let mut codec = LengthPrefix::new();
+    encode_all(frames, |frame, dst| {
+        Encoder::encode(&mut codec, &frame[..], dst).unwrap()
+    })
+}
+
+#[inline(never)]
+fn work_len_encode_tokio(frames: &[Bytes]) -> usize {
+    let mut codec = LengthDelimitedCodec::new();
+    encode_all(frames, |frame, dst| {
+        TokioEncoder::encode(&mut codec, frame.clone(), dst).unwrap()
+    })
+}
+
+/// Encodes every frame with `encode` into one buffer with room for all;
+/// returns the count.
+#[inline(always)]
+fn encode_all(frames: &[Bytes], mut encode: impl FnMut(&Bytes, &mut BytesMut)) -> usize {
     let mut dst = BytesMut::with_capacity(STREAM + 8 * frames.len());
-    let mut rionet = LengthPrefix::new();
-    let mut tokio = LengthDelimitedCodec::new();
     for frame in frames {
-        match imp {
-            "rionet" => Encoder::encode(&mut rionet, frame.clone(), &mut dst).unwrap(),
-            "slice" => Encoder::encode(&mut rionet, &frame[..], &mut dst).unwrap(),
-            _ => TokioEncoder::encode(&mut tokio, frame.clone(), &mut dst).unwrap(),
-        }
+        encode(frame, &mut dst);
     }
     black_box(&dst);
     frames.len()
@@ -202,13 +274,13 @@ fn work_lines_in_place_batch(input: &[u8]) -> usize {
 #[inline(never)]
 fn work_lines_borrowed(input: &[u8]) -> usize {
     let mut codec = Lines::new();
-    feed_lines(input, |buf| drain_borrowed(&mut codec, buf))
+    feed(input, 2 * FEED, |buf| drain_borrowed(&mut codec, buf))
 }
 
 #[inline(never)]
 fn work_lines_rionet(input: &[u8]) -> usize {
     let mut codec = Lines::new();
-    feed_lines(input, |buf| {
+    feed(input, 2 * FEED, |buf| {
         let mut lines = 0;
         while let Some(line) = Decoder::decode(&mut codec, buf).unwrap() {
             black_box(line);
@@ -221,7 +293,7 @@ fn work_lines_rionet(input: &[u8]) -> usize {
 #[inline(never)]
 fn work_lines_tokio(input: &[u8]) -> usize {
     let mut codec = LinesCodec::new();
-    feed_lines(input, |buf| {
+    feed(input, 2 * FEED, |buf| {
         let mut lines = 0;
         while let Some(line) = TokioDecoder::decode(&mut codec, buf).unwrap() {
             black_box(line);
@@ -229,20 +301,6 @@ fn work_lines_tokio(input: &[u8]) -> usize {
         }
         lines
     })
-}
-
-/// Appends `input` to a buffer `FEED` bytes at a time, as reads would,
-/// calling `drain` after each piece; returns the sum of what it returned.
-#[inline(always)]
-fn feed_lines(input: &[u8], mut drain: impl FnMut(&mut BytesMut) -> usize) -> usize {
-    let mut buf = BytesMut::with_capacity(2 * FEED);
-    input
-        .chunks(FEED)
-        .map(|chunk| {
-            buf.extend_from_slice(chunk);
-            drain(&mut buf)
-        })
-        .sum()
 }
 
 #[inline(never)]
@@ -415,7 +473,11 @@ fn workload(name: &str, arg: Option<&str>) -> Result<Work, String> {
     Ok(match name {
         "len-decode" => {
             let wire = wire(&payloads(size()?));
-            Box::new(move |imp| work_len_decode(imp, &wire))
+            // The first large allocation after the payloads' small frees
+            // consolidates malloc's free lists (at 16 B frames, 150 M
+            // instructions): here, not in the first run.
+            drop(BytesMut::with_capacity(wire.len() + FEED));
+            Box::new(move |imp| len_decode(imp, &wire))
         }
         "len-encode" => {
             let frames = payloads(size()?);
@@ -423,7 +485,7 @@ fn workload(name: &str, arg: Option<&str>) -> Result<Work, String> {
             // first clone each `Bytes` is shared, and a clone is one atomic
             // increment instead of an allocation. Start from there.
             frames.iter().for_each(|frame| drop(frame.clone()));
-            Box::new(move |imp| work_len_encode(imp, &frames))
+            Box::new(move |imp| len_encode(imp, &frames))
         }
         "lines" => {
             let input = lines_input();
