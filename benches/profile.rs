@@ -39,7 +39,6 @@
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
@@ -55,6 +54,11 @@ use tokio_util::codec::{
 
 #[path = "quartiles.rs"]
 mod quartiles;
+// The loopback benches' connection pair (with socket timeouts); the rest of
+// the file is theirs.
+#[allow(dead_code)]
+#[path = "loopback/streams.rs"]
+mod streams;
 
 use quartiles::quartiles;
 
@@ -420,9 +424,7 @@ fn work_frame_read(imp: &str, wire: &[u8]) -> usize {
 
 #[inline(never)]
 fn work_loopback(imp: &str, size: usize) -> usize {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
+    let (client, server) = streams::pair();
     let count = STREAM / size;
     let frames = payloads(size);
     let wire = Bytes::from(wire(&frames));
