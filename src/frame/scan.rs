@@ -905,7 +905,8 @@ mod tests {
     /// The cursor's fill runs compiled for AVX2 on CPUs that have it:
     /// `scan_each` finds what it finds without AVX2, and what `scan` finds
     /// frame by frame, after the same search, over long lines and over
-    /// short ones (many delimiters a window).
+    /// short ones (many delimiters a window); `scan_slice` finds what
+    /// `scan` finds.
     #[test]
     fn scan_each_finds_what_scan_finds_with_and_without_avx2() {
         for text in [lines(300), lines(9)] {
@@ -930,9 +931,46 @@ mod tests {
         }
     }
 
+    /// `scan_slice`, `decode_slice`'s scan, returns call after call what
+    /// `scan` turned into a `Decoded` does, errors and partial frames
+    /// included, over `text` in pieces of every size tried.
+    fn slice_agrees_with_scan<const NEWLINE: bool>(
+        scanner: &Scanner<NEWLINE>,
+        text: &[u8],
+        case: &str,
+    ) {
+        for size in [7, 128, 4096, text.len()] {
+            let (mut slice, mut scan) = (scanner.clone(), scanner.clone());
+            let mut buf = Vec::new();
+            let pieces: Vec<&[u8]> = text.chunks(size).chain([&[][..]]).collect();
+            let last = pieces.len() - 1;
+            for (i, piece) in pieces.into_iter().enumerate() {
+                buf.extend_from_slice(piece);
+                let eof = i == last;
+                for _ in 0..=buf.len() + 1 {
+                    let got = slice.scan_slice(&buf, eof);
+                    let want = scan.scan(&buf, eof).into_decoded(&buf);
+                    assert_eq!(
+                        format!("{got:?}"),
+                        format!("{want:?}"),
+                        "{case}, piece {size}"
+                    );
+                    buf.drain(..got.consumed);
+                    if matches!(got.result, Ok(None)) {
+                        break;
+                    }
+                }
+            }
+            assert!(buf.is_empty(), "{case}, piece {size}: bytes left");
+            assert_eq!(slice.bytes_examined(), scan.bytes_examined(), "{case}");
+        }
+    }
+
     /// `scan_each` with AVX2, `scan_each` without it, and `scan` frame by
-    /// frame find the same over `text` in pieces of every size tried.
+    /// frame find the same over `text` in pieces of every size tried, and
+    /// `scan_slice` what `scan` finds.
     fn fast_paths_agree<const NEWLINE: bool>(with: &Scanner<NEWLINE>, text: &[u8], case: &str) {
+        slice_agrees_with_scan(with, text, case);
         let mut without = with.clone();
         if let FastPath::Newline(finder) | FastPath::Byte(finder) = &mut without.fast {
             *finder = finder.without_avx2();
