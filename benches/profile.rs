@@ -1,7 +1,10 @@
 //! The bench workloads as a plain program, for profilers: each runs a fixed
 //! amount of work in one `#[inline(never)]` function named `work_*`, so
 //! `valgrind --tool=callgrind --toggle-collect='*work_*'` counts it alone
-//! (`perf record` works the same way where the VM exposes counters).
+//! (`perf record` works the same way where the VM exposes counters). Where
+//! a workload has several implementations, each has its own `work_*`
+//! function: sharing one, a change to one implementation moved the
+//! others' counts.
 //!
 //! ```text
 //! cargo build --release -p rionet-benches --example profile
@@ -36,7 +39,6 @@
 use std::fs::File;
 use std::hint::black_box;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
@@ -52,6 +54,11 @@ use tokio_util::codec::{
 
 #[path = "quartiles.rs"]
 mod quartiles;
+// The loopback benches' connection pair (with socket timeouts); the rest of
+// the file is theirs.
+#[allow(dead_code)]
+#[path = "loopback/streams.rs"]
+mod streams;
 
 use quartiles::quartiles;
 
@@ -72,34 +79,73 @@ fn wire(frames: &[Bytes]) -> Vec<u8> {
     dst.to_vec()
 }
 
-#[inline(never)]
-fn work_len_decode(imp: &str, wire: &[u8]) -> usize {
-    let mut buf = BytesMut::with_capacity(wire.len() + FEED);
-    let mut rionet = LengthPrefix::new();
-    let mut tokio = LengthDelimitedCodec::new();
-    let mut frames = 0;
-    for chunk in wire.chunks(FEED) {
-        buf.extend_from_slice(chunk);
-        match imp {
-            "rionet" => {
-                while let Some(frame) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
-                    black_box(frame);
-                    frames += 1;
-                }
-            }
-            "tokio" => {
-                while let Some(frame) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
-                    black_box(frame.freeze());
-                    frames += 1;
-                }
-            }
-            "borrowed" => frames += drain_borrowed(&mut rionet, &mut buf),
-            _ => {
-                black_box(&buf);
-            }
-        }
+/// The `len-decode` workload for `imp`, each implementation in its own
+/// `work_*` function (see [`lines`]).
+fn len_decode(imp: &str, wire: &[u8]) -> usize {
+    match imp {
+        "rionet" => work_len_decode_rionet(wire),
+        "borrowed" => work_len_decode_borrowed(wire),
+        "tokio" => work_len_decode_tokio(wire),
+        _ => work_len_decode_copy(wire),
     }
-    frames
+}
+
+#[inline(never)]
+fn work_len_decode_rionet(wire: &[u8]) -> usize {
+    let mut codec = LengthPrefix::new();
+    feed(wire, wire.len() + FEED, |buf| {
+        let mut frames = 0;
+        while let Some(frame) = Decoder::decode(&mut codec, buf).unwrap() {
+            black_box(frame);
+            frames += 1;
+        }
+        frames
+    })
+}
+
+#[inline(never)]
+fn work_len_decode_borrowed(wire: &[u8]) -> usize {
+    let mut codec = LengthPrefix::new();
+    feed(wire, wire.len() + FEED, |buf| {
+        drain_borrowed(&mut codec, buf)
+    })
+}
+
+#[inline(never)]
+fn work_len_decode_tokio(wire: &[u8]) -> usize {
+    let mut codec = LengthDelimitedCodec::new();
+    feed(wire, wire.len() + FEED, |buf| {
+        let mut frames = 0;
+        while let Some(frame) = TokioDecoder::decode(&mut codec, buf).unwrap() {
+            black_box(frame.freeze());
+            frames += 1;
+        }
+        frames
+    })
+}
+
+/// The floor: the same chunks appended, no frames.
+#[inline(never)]
+fn work_len_decode_copy(wire: &[u8]) -> usize {
+    feed(wire, wire.len() + FEED, |buf| {
+        black_box(&buf);
+        0
+    })
+}
+
+/// Appends `input` to a buffer of `capacity` bytes `FEED` bytes at a time,
+/// as reads would, calling `drain` after each piece; returns the sum of
+/// what it returned.
+#[inline(always)]
+fn feed(input: &[u8], capacity: usize, mut drain: impl FnMut(&mut BytesMut) -> usize) -> usize {
+    let mut buf = BytesMut::with_capacity(capacity);
+    input
+        .chunks(FEED)
+        .map(|chunk| {
+            buf.extend_from_slice(chunk);
+            drain(&mut buf)
+        })
+        .sum()
 }
 
 /// Every whole frame of `buf`, borrowed, then the consumed bytes dropped
@@ -109,15 +155,14 @@ fn drain_borrowed<D: BorrowDecoder<Error = FrameError>>(
     codec: &mut D,
     buf: &mut BytesMut,
 ) -> usize {
-    let mut pos = 0;
-    let mut frames = 0;
+    let (src, mut pos, mut frames) = (&buf[..], 0, 0);
     loop {
-        let found = codec.decode_slice(&buf[pos..], false);
+        let found = codec.decode_slice(&src[pos..], false);
         let Some(range) = found.result.unwrap() else {
             pos += found.consumed;
             break;
         };
-        black_box(&buf[pos + range.start..pos + range.end]);
+        black_box(&src[pos + range.start..pos + range.end]);
         frames += 1;
         pos += found.consumed;
     }
@@ -125,17 +170,47 @@ fn drain_borrowed<D: BorrowDecoder<Error = FrameError>>(
     frames
 }
 
+/// The `len-encode` workload for `imp`, each implementation in its own
+/// `work_*` function (see [`lines`]).
+fn len_encode(imp: &str, frames: &[Bytes]) -> usize {
+    match imp {
+        "rionet" => work_len_encode_rionet(frames),
+        "slice" => work_len_encode_slice(frames),
+        _ => work_len_encode_tokio(frames),
+    }
+}
+
 #[inline(never)]
-fn work_len_encode(imp: &str, frames: &[Bytes]) -> usize {
+fn work_len_encode_rionet(frames: &[Bytes]) -> usize {
+    let mut codec = LengthPrefix::new();
+    encode_all(frames, |frame, dst| {
+        Encoder::encode(&mut codec, frame.clone(), dst).unwrap()
+    })
+}
+
+#[inline(never)]
+fn work_len_encode_slice(frames: &[Bytes]) -> usize {
+    let mut codec = LengthPrefix::new();
+    encode_all(frames, |frame, dst| {
+        Encoder::encode(&mut codec, &frame[..], dst).unwrap()
+    })
+}
+
+#[inline(never)]
+fn work_len_encode_tokio(frames: &[Bytes]) -> usize {
+    let mut codec = LengthDelimitedCodec::new();
+    encode_all(frames, |frame, dst| {
+        TokioEncoder::encode(&mut codec, frame.clone(), dst).unwrap()
+    })
+}
+
+/// Encodes every frame with `encode` into one buffer with room for all;
+/// returns the count.
+#[inline(always)]
+fn encode_all(frames: &[Bytes], mut encode: impl FnMut(&Bytes, &mut BytesMut)) -> usize {
     let mut dst = BytesMut::with_capacity(STREAM + 8 * frames.len());
-    let mut rionet = LengthPrefix::new();
-    let mut tokio = LengthDelimitedCodec::new();
     for frame in frames {
-        match imp {
-            "rionet" => Encoder::encode(&mut rionet, frame.clone(), &mut dst).unwrap(),
-            "slice" => Encoder::encode(&mut rionet, &frame[..], &mut dst).unwrap(),
-            _ => TokioEncoder::encode(&mut tokio, frame.clone(), &mut dst).unwrap(),
-        }
+        encode(frame, &mut dst);
     }
     black_box(&dst);
     frames.len()
@@ -155,55 +230,81 @@ fn lines_input() -> Vec<u8> {
     out
 }
 
-#[inline(never)]
-fn work_lines(imp: &str, input: &[u8]) -> usize {
-    if imp == "memchr" {
-        return memchr::memchr_iter(b'\n', input).count();
+/// The `lines` workload for `imp`: each implementation its own `work_*`
+/// function, so one's code does not move another's register allocation.
+fn lines(imp: &str, input: &[u8]) -> usize {
+    match imp {
+        "memchr" => work_lines_memchr(input),
+        "in-place" => work_lines_in_place(input),
+        "in-place-batch" => work_lines_in_place_batch(input),
+        "borrowed" => work_lines_borrowed(input),
+        "rionet" => work_lines_rionet(input),
+        _ => work_lines_tokio(input),
     }
-    if imp == "in-place-batch" {
+}
+
+#[inline(never)]
+fn work_lines_memchr(input: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', input).count()
+}
+
+/// The borrowed path over the bytes where they are: no feed, no copy.
+#[inline(never)]
+fn work_lines_in_place(input: &[u8]) -> usize {
+    let mut codec = Lines::new();
+    let (mut pos, mut lines) = (0, 0);
+    loop {
+        let found = codec.decode_slice(&input[pos..], false);
+        let Some(range) = found.result.unwrap() else {
+            return lines;
+        };
+        black_box(&input[pos + range.start..pos + range.end]);
+        pos += found.consumed;
+        lines += 1;
+    }
+}
+
+#[inline(never)]
+fn work_lines_in_place_batch(input: &[u8]) -> usize {
+    let mut lines = 0;
+    let found = Lines::new().decode_slices(input, false, |line| {
+        black_box(line);
+        lines += 1;
+    });
+    found.result.unwrap();
+    lines
+}
+
+#[inline(never)]
+fn work_lines_borrowed(input: &[u8]) -> usize {
+    let mut codec = Lines::new();
+    feed(input, 2 * FEED, |buf| drain_borrowed(&mut codec, buf))
+}
+
+#[inline(never)]
+fn work_lines_rionet(input: &[u8]) -> usize {
+    let mut codec = Lines::new();
+    feed(input, 2 * FEED, |buf| {
         let mut lines = 0;
-        let found = Lines::new().decode_slices(input, false, |line| {
+        while let Some(line) = Decoder::decode(&mut codec, buf).unwrap() {
             black_box(line);
             lines += 1;
-        });
-        found.result.unwrap();
-        return lines;
-    }
-    if imp == "in-place" {
-        // The borrowed path over the bytes where they are: no feed, no copy.
-        let mut codec = Lines::new();
-        let (mut pos, mut lines) = (0, 0);
-        loop {
-            let found = codec.decode_slice(&input[pos..], false);
-            let Some(range) = found.result.unwrap() else {
-                return lines;
-            };
-            black_box(&input[pos + range.start..pos + range.end]);
-            pos += found.consumed;
+        }
+        lines
+    })
+}
+
+#[inline(never)]
+fn work_lines_tokio(input: &[u8]) -> usize {
+    let mut codec = LinesCodec::new();
+    feed(input, 2 * FEED, |buf| {
+        let mut lines = 0;
+        while let Some(line) = TokioDecoder::decode(&mut codec, buf).unwrap() {
+            black_box(line);
             lines += 1;
         }
-    }
-    let mut buf = BytesMut::with_capacity(2 * FEED);
-    let mut rionet = Lines::new();
-    let mut tokio = LinesCodec::new();
-    let mut lines = 0;
-    for chunk in input.chunks(FEED) {
-        buf.extend_from_slice(chunk);
-        if imp == "borrowed" {
-            lines += drain_borrowed(&mut rionet, &mut buf);
-        } else if imp == "rionet" {
-            while let Some(line) = Decoder::decode(&mut rionet, &mut buf).unwrap() {
-                black_box(line);
-                lines += 1;
-            }
-        } else {
-            while let Some(line) = TokioDecoder::decode(&mut tokio, &mut buf).unwrap() {
-                black_box(line);
-                lines += 1;
-            }
-        }
-    }
-    lines
+        lines
+    })
 }
 
 #[inline(never)]
@@ -323,9 +424,7 @@ fn work_frame_read(imp: &str, wire: &[u8]) -> usize {
 
 #[inline(never)]
 fn work_loopback(imp: &str, size: usize) -> usize {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (server, _) = listener.accept().unwrap();
+    let (client, server) = streams::pair();
     let count = STREAM / size;
     let frames = payloads(size);
     let wire = Bytes::from(wire(&frames));
@@ -376,7 +475,11 @@ fn workload(name: &str, arg: Option<&str>) -> Result<Work, String> {
     Ok(match name {
         "len-decode" => {
             let wire = wire(&payloads(size()?));
-            Box::new(move |imp| work_len_decode(imp, &wire))
+            // The first large allocation after the payloads' small frees
+            // consolidates malloc's free lists (at 16 B frames, 150 M
+            // instructions): here, not in the first run.
+            drop(BytesMut::with_capacity(wire.len() + FEED));
+            Box::new(move |imp| len_decode(imp, &wire))
         }
         "len-encode" => {
             let frames = payloads(size()?);
@@ -384,11 +487,11 @@ fn workload(name: &str, arg: Option<&str>) -> Result<Work, String> {
             // first clone each `Bytes` is shared, and a clone is one atomic
             // increment instead of an allocation. Start from there.
             frames.iter().for_each(|frame| drop(frame.clone()));
-            Box::new(move |imp| work_len_encode(imp, &frames))
+            Box::new(move |imp| len_encode(imp, &frames))
         }
         "lines" => {
             let input = lines_input();
-            Box::new(move |imp| work_lines(imp, &input))
+            Box::new(move |imp| lines(imp, &input))
         }
         "rio" => {
             let path = arg.ok_or("rio needs a FILE")?.to_owned();

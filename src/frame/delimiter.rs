@@ -307,7 +307,7 @@ impl BorrowDecoder for Delimited {
     /// framing, in place: the same frames, skips and errors.
     #[inline]
     fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
-        self.scanner.scan(src, eof).into_decoded(src)
+        self.scanner.scan_slice(src, eof)
     }
 
     /// The frames `decode_slice` would give; for one single-byte delimiter,

@@ -281,7 +281,7 @@ impl BorrowDecoder for Lines {
     /// framing, in place: the same lines, skips and errors.
     #[inline]
     fn decode_slice(&mut self, src: &[u8], eof: bool) -> Decoded {
-        self.scanner.scan(src, eof).into_decoded(src)
+        self.scanner.scan_slice(src, eof)
     }
 
     /// The lines `decode_slice` would give, found with the search state in
