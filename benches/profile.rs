@@ -94,12 +94,7 @@ fn len_decode(imp: &str, wire: &[u8]) -> usize {
 fn work_len_decode_rionet(wire: &[u8]) -> usize {
     let mut codec = LengthPrefix::new();
     feed(wire, wire.len() + FEED, |buf| {
-        let mut frames = 0;
-        while let Some(frame) = Decoder::decode(&mut codec, buf).unwrap() {
-            black_box(frame);
-            frames += 1;
-        }
-        frames
+        drain_decoded(&mut codec, buf)
     })
 }
 
@@ -146,6 +141,18 @@ fn feed(input: &[u8], capacity: usize, mut drain: impl FnMut(&mut BytesMut) -> u
             drain(&mut buf)
         })
         .sum()
+}
+
+/// Every whole frame of `buf` split off as `Bytes`, one `decode` each;
+/// returns the count.
+#[inline(always)]
+fn drain_decoded<D: Decoder<Error = FrameError>>(codec: &mut D, buf: &mut BytesMut) -> usize {
+    let mut frames = 0;
+    while let Some(frame) = codec.decode(buf).unwrap() {
+        black_box(frame);
+        frames += 1;
+    }
+    frames
 }
 
 /// Every whole frame of `buf`, borrowed, then the consumed bytes dropped
@@ -284,14 +291,7 @@ fn work_lines_borrowed(input: &[u8]) -> usize {
 #[inline(never)]
 fn work_lines_rionet(input: &[u8]) -> usize {
     let mut codec = Lines::new();
-    feed(input, 2 * FEED, |buf| {
-        let mut lines = 0;
-        while let Some(line) = Decoder::decode(&mut codec, buf).unwrap() {
-            black_box(line);
-            lines += 1;
-        }
-        lines
-    })
+    feed(input, 2 * FEED, |buf| drain_decoded(&mut codec, buf))
 }
 
 #[inline(never)]
