@@ -503,7 +503,7 @@ impl<const NEWLINE: bool> Scanner<NEWLINE> {
     pub(crate) fn scan(&mut self, src: &[u8], eof: bool) -> Scan {
         match self.scan_fast(src) {
             Some(scan) => scan,
-            None => self.scan_rest_here(src, eof),
+            None => self.scan_rest(src, eof),
         }
     }
 
@@ -526,16 +526,10 @@ impl<const NEWLINE: bool> Scanner<NEWLINE> {
         }
     }
 
-    /// [`scan_rest_here`](Scanner::scan_rest_here) out of the caller's loop.
+    /// [`scan`](Scanner::scan) past the fast path, out of the caller's
+    /// loop: the first step, and the drops, waits and errors after it.
     #[inline(never)]
     fn scan_rest(&mut self, src: &[u8], eof: bool) -> Scan {
-        self.scan_rest_here(src, eof)
-    }
-
-    /// [`scan`](Scanner::scan) past the fast path: the first step, and the
-    /// drops, waits and errors after it.
-    #[inline(always)]
-    fn scan_rest_here(&mut self, src: &[u8], eof: bool) -> Scan {
         match self.step(src, eof) {
             Step::Frame { len, consumed } => Scan::frame(0..len, consumed),
             first => self.scan_slow(src, eof, first),
@@ -576,7 +570,7 @@ impl<const NEWLINE: bool> Scanner<NEWLINE> {
                 off += end;
                 continue;
             }
-            let scan = self.scan_rest_here(&src[off..], eof);
+            let scan = self.scan_rest(&src[off..], eof);
             match scan.found {
                 Found::Frame(range) => {
                     each(off + range.start..off + range.end);
